@@ -1,0 +1,1 @@
+"""Alembic migrations (run programmatically by atensi_desktop.db.schema; no alembic.ini needed)."""

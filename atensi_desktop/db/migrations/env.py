@@ -1,0 +1,19 @@
+"""Alembic environment: always run with a connection handed in by atensi_desktop.db.schema."""
+
+from alembic import context
+
+from atensi_desktop.db import models  # noqa: F401 - registers the tables
+from atensi_desktop.db.base import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only via atensi_desktop.db.schema
+    raise RuntimeError("run migrations through atensi_desktop.db.schema")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,66 @@
+"""Local sync bookkeeping: installation meta, site ordinals, the clock row, versions and version vectors."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atensi_desktop.db.base import GUID, Base
+
+
+class Meta(Base):
+    """Key/value facts about this database: site id, machine fingerprint, this installation's office."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Site(Base):
+    """Maps a site UUID (one installation's database) to a small local ordinal used inside versions."""
+
+    __tablename__ = "site"
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_uuid: Mapped[uuid.UUID] = mapped_column(GUID(), unique=True)
+
+
+class SyncState(Base):
+    """One row: this database's current site, its HLC and its last version sequence number."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[int] = mapped_column(BigInteger, default=0)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Version(Base):
+    """One immutable value of one register (table, row, column): append-only, never updated.
+
+    `val` is JSON text; `parents` is JSON [[hlc, site], ...] naming the versions the editor saw.
+    """
+
+    __tablename__ = "version"
+    tbl: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rid: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
+    col: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hlc: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    site: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    val: Mapped[str | None] = mapped_column(Text)
+    parents: Mapped[str] = mapped_column(Text, default="[]")
+    wall_ms: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(GUID())
+
+    __table_args__ = (Index("ix_version_site_seq", "site", "seq"),)
+
+
+class VersionVector(Base):
+    """vv[scope][site] = the highest sequence number of `site` whose versions this database holds."""
+
+    __tablename__ = "version_vector"
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    site: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,76 @@
+"""Create or upgrade a database with Alembic (a backup of a SQLite file is taken before any upgrade)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from atensi_desktop.errors import StorageError, UserError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, *, backup_dir: Path | None = None, db_file: Path | None = None) -> bool:
+    """Bring the schema to head. Returns True when anything was applied.
+
+    A database written by a newer version of the app is refused, never touched.
+    """
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revision(engine)
+    head = script.get_current_head()
+    if current == head:
+        return False
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise UserError(
+            "Database ini dibuat oleh versi ATENSI Desktop yang lebih baru.",
+            hint="Perbarui aplikasi ini dulu, lalu buka database itu lagi.",
+        )
+    if current is not None and db_file is not None and backup_dir is not None:
+        backup_sqlite(db_file, backup_dir, reason=f"sebelum-migrasi-{current}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    log.info("schema upgraded from %s to %s", current, head)
+    return True
+
+
+def backup_sqlite(db_file: Path, backup_dir: Path, *, reason: str) -> Path:
+    """Consistent copy of a live SQLite file (the sqlite3 backup API), named with time and reason."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = backup_dir / f"{db_file.stem}-{stamp}-{reason}.db"
+    try:
+        src = sqlite3.connect(str(db_file))
+        dst = sqlite3.connect(str(target))
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+    except sqlite3.Error as err:
+        raise StorageError("Cadangan database gagal dibuat.", hint="Periksa ruang disk dan izin folder.") from err
+    return target

@@ -1,0 +1,1 @@
+"""Domain rules and value objects (NIK, NIP, wilayah codes, names); no SQLAlchemy, no Qt."""

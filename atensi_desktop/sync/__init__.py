@@ -1,0 +1,1 @@
+"""Sync: identities, hybrid logical clock, field-level versions (and later bundles, import and export)."""

@@ -1,0 +1,213 @@
+"""Field-level versions for every write to a synced table (sync-design.md §2.2–2.3).
+
+A SQLAlchemy `before_flush` hook turns each changed column of a synced row into an immutable version
+row stamped with one HLC tick per flush, this database's site and a per-site sequence number. Bulk
+writers (demo data, imports) go through `bulk_insert`, which writes the same versions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import case, event, insert, inspect, literal, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from atensi_desktop.db.base import is_synced, utcnow, versioned_columns
+from atensi_desktop.db.models.sync_meta import SyncState, Version
+from atensi_desktop.errors import UserError
+from atensi_desktop.sync import hlc as hlc_mod
+from atensi_desktop.sync.ids import uuid7
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def encode_value(value: Any) -> str | None:
+    """JSON text of a register value (dates ISO, UUIDs as strings)."""
+    if value is None:
+        return None
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def tick(conn: Connection, count: int, *, now_ms: int | None = None) -> tuple[int, int, int]:
+    """Advance the HLC once and reserve `count` sequence numbers: returns (site, hlc, last_seq).
+
+    A single UPDATE ... RETURNING, so two writers on one database (PostgreSQL) never share numbers.
+    Refuses to write when the computer's date is more than a day behind the clock already seen.
+    """
+    now = hlc_mod.wall_ms() if now_ms is None else now_ms
+    wall = hlc_mod.pack(now)
+    stmt = (
+        update(SyncState)
+        .where(SyncState.id == 1)
+        .values(
+            hlc=case((literal(wall) > SyncState.hlc, literal(wall)), else_=SyncState.hlc + 1),
+            seq=SyncState.seq + count,
+        )
+        .returning(SyncState.site, SyncState.hlc, SyncState.seq)
+    )
+    row = conn.execute(stmt).one_or_none()
+    if row is None:
+        raise RuntimeError("sync_state missing: the database was not initialised")
+    site, new_hlc, last_seq = row
+    if hlc_mod.physical_ms(new_hlc) - now > DAY_MS:
+        raise UserError(
+            "Tanggal dan jam komputer ini lebih awal dari data yang sudah tersimpan.",
+            hint="Betulkan tanggal dan jam komputer, lalu simpan lagi.",
+        )
+    return site, new_hlc, last_seq
+
+
+def _latest_versions(conn: Connection, tbl: str, rid: uuid.UUID, cols: Iterable[str]) -> dict[str, list]:
+    rows = conn.execute(
+        select(Version.col, Version.hlc, Version.site)
+        .where(Version.tbl == tbl, Version.rid == rid, Version.col.in_(list(cols)))
+        .order_by(Version.col, Version.hlc.desc(), Version.site.desc())
+    )
+    latest: dict[str, list] = {}
+    for col, h, s in rows:
+        latest.setdefault(col, [[h, s]])
+    return latest
+
+
+def _changed_columns(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    changed: dict[str, Any] = {}
+    for col in versioned_columns(type(obj)):
+        hist = state.attrs[col].history
+        if not hist.added:
+            continue
+        new = hist.added[0]
+        if hist.deleted and hist.deleted[0] == new:
+            continue
+        changed[col] = new
+    return changed
+
+
+def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> None:
+    work: list[tuple[Any, dict[str, Any], bool]] = []
+    for obj in session.deleted:
+        if is_synced(obj):
+            raise RuntimeError("synced rows are never deleted: set deleted=True (a tombstone)")
+    for obj in session.new:
+        if is_synced(obj):
+            if obj.id is None:
+                obj.id = uuid7()
+            values = {c: getattr(obj, c) for c in versioned_columns(type(obj))}
+            work.append((obj, {c: v for c, v in values.items() if v is not None}, True))
+    for obj in session.dirty:
+        if is_synced(obj) and session.is_modified(obj, include_collections=False):
+            changed = _changed_columns(obj)
+            if changed:
+                work.append((obj, changed, False))
+    if not work:
+        return
+    conn = session.connection()
+    total = sum(len(values) for _, values, _ in work) or 1
+    site, stamp, last_seq = tick(conn, total)
+    seq = last_seq - total
+    now = utcnow()
+    wall = int(now.timestamp() * 1000)
+    user_id = session.info.get("user_id")
+    office_id = session.info.get("office_id")
+    rows: list[dict[str, Any]] = []
+    for obj, values, is_new in work:
+        tbl = obj.__tablename__
+        parents = {} if is_new else _latest_versions(conn, tbl, obj.id, values)
+        obj.updated_at, obj.updated_by = now, user_id
+        if is_new:
+            obj.created_at, obj.created_by = now, user_id
+            if obj.owner_office_id is None and office_id is not None:
+                obj.owner_office_id = office_id
+                values["owner_office_id"] = office_id
+        for col, value in values.items():
+            seq += 1
+            rows.append(
+                {
+                    "tbl": tbl,
+                    "rid": obj.id,
+                    "col": col,
+                    "hlc": stamp,
+                    "site": site,
+                    "seq": seq,
+                    "val": encode_value(value),
+                    "parents": json.dumps(parents.get(col, [])),
+                    "wall_ms": wall,
+                    "user_id": user_id,
+                }
+            )
+    if seq > last_seq:  # owner_office_id added above: reserve the extra numbers too
+        conn.execute(update(SyncState).where(SyncState.id == 1).values(seq=seq))
+    conn.execute(insert(Version), rows)
+
+
+def install(factory: Any) -> None:
+    """Attach the version capture to a sessionmaker: every Session it makes records versions."""
+    event.listen(factory, "before_flush", capture_versions)
+
+
+def bulk_insert(session: Session, model: type, rows: Sequence[Mapping[str, Any]]) -> list[uuid.UUID]:
+    """Insert many new rows of a synced model with their versions, in one statement each (fast path).
+
+    The same versions the flush hook would write; used by demo data and imports. Returns the ids.
+    """
+    if not rows:
+        return []
+    cols = versioned_columns(model)
+    now = utcnow()
+    wall = int(now.timestamp() * 1000)
+    user_id = session.info.get("user_id")
+    office_id = session.info.get("office_id")
+    prepared: list[dict[str, Any]] = []
+    total = 0
+    for row in rows:
+        full = dict(row)
+        derive = getattr(model, "derive", None)
+        if derive is not None:
+            full = derive(full)
+        full.setdefault("id", uuid7())
+        full.setdefault("deleted", False)
+        if full.get("owner_office_id") is None:
+            full["owner_office_id"] = office_id
+        full.update(created_at=now, created_by=user_id, updated_at=now, updated_by=user_id)
+        prepared.append(full)
+        total += sum(1 for c in cols if full.get(c) is not None and not (c == "deleted" and not full[c]))
+    conn = session.connection()
+    site, stamp, last_seq = tick(conn, max(total, 1))
+    seq = last_seq - total
+    versions: list[dict[str, Any]] = []
+    for full in prepared:
+        for col in cols:
+            value = full.get(col)
+            if value is None or (col == "deleted" and not value):
+                continue
+            seq += 1
+            versions.append(
+                {
+                    "tbl": model.__tablename__,
+                    "rid": full["id"],
+                    "col": col,
+                    "hlc": stamp,
+                    "site": site,
+                    "seq": seq,
+                    "val": encode_value(value),
+                    "parents": "[]",
+                    "wall_ms": wall,
+                    "user_id": user_id,
+                }
+            )
+    session.execute(insert(model), prepared)
+    conn.execute(insert(Version), versions)
+    return [full["id"] for full in prepared]

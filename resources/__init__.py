@@ -1,0 +1,1 @@
+"""Data files installed with the package (reference lists, translations, icons, forms, fonts)."""

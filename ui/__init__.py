@@ -1,0 +1,1 @@
+"""The Qt face of ATENSI Desktop: calls atensi_desktop services, never SQL."""
