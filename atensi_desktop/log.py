@@ -27,7 +27,7 @@ class RedactingFilter(logging.Filter):
 
 
 def setup_logging(log_dir: Path | None, *, level: int = logging.INFO) -> None:
-    """Log to a rotating file in `log_dir` (and stderr for warnings), through the redacting filter."""
+    """Log to a rotating file in `log_dir` (stderr only when no file can be written), through the redacting filter."""
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
@@ -45,9 +45,10 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO) -> None:
             )
         except OSError:
             pass
-    stderr = logging.StreamHandler()
-    stderr.setLevel(logging.ERROR)
-    handlers.append(stderr)
+    if not handlers:  # no log file possible: errors still go somewhere
+        stderr = logging.StreamHandler()
+        stderr.setLevel(logging.ERROR)
+        handlers.append(stderr)
     for handler in handlers:
         handler._atensi = True  # type: ignore[attr-defined]
         handler.setFormatter(fmt)

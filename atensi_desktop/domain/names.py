@@ -8,6 +8,7 @@ import unicodedata
 # Old (Van Ophuijsen / Soewandi) spellings still common in names, mapped to current spelling.
 _VARIANTS = (
     (re.compile(r"oe"), "u"),
+    (re.compile(r"oo"), "u"),  # Noor -> Nur
     (re.compile(r"dj"), "j"),
     (re.compile(r"tj"), "c"),
     (re.compile(r"sj"), "sy"),
@@ -31,7 +32,7 @@ def fold(text: str) -> str:
 def normalize_name(name: str) -> str:
     """A search key: 'Siti Noer Djannah' and 'Sitti Nur Jannah' give the same key."""
     text = fold(name)
-    for pattern, repl in _VARIANTS[:6]:
+    for pattern, repl in _VARIANTS[:7]:
         text = pattern.sub(repl, text)
     text = _DOUBLE.sub(r"\1", text)  # Sitti -> Siti, Jannah -> Janah
     return text

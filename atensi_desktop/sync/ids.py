@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -48,7 +49,9 @@ def crockford32(number: int, length: int) -> str:
 
 
 def display_id(office_code: str | None, record_id: uuid.UUID) -> str:
-    """Short code for paper forms and phone calls, e.g. 'HSS01-7K2M9Q' (search key, not unique by construction)."""
-    tail = crockford32(record_id.int, 6)
+    """Short code for paper forms and phone calls, e.g. 'DSHSS-7K2M9Q': a search key, not unique by construction."""
+    # Hashed, not the raw low bits: UUIDv7s made in one millisecond differ only by a counter, and
+    # neighbouring display ids one keystroke apart would invite mix-ups on the phone.
+    tail = crockford32(int.from_bytes(hashlib.blake2b(record_id.bytes, digest_size=4).digest(), "big"), 6)
     prefix = (office_code or "ATS").upper()
     return f"{prefix}-{tail}"

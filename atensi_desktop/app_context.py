@@ -1,0 +1,44 @@
+"""Everything one running application needs (paths, settings, open database), built in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from atensi_desktop.db.bootstrap import open_database
+from atensi_desktop.db.engine import Database, parse_url, resolve_db_url
+from atensi_desktop.i18n import set_language
+from atensi_desktop.log import setup_logging
+from atensi_desktop.paths import AppPaths, resolve_paths
+from atensi_desktop.settings import Settings, load_settings
+
+
+@dataclass
+class AppContext:
+    db: Database
+    paths: AppPaths
+    settings: Settings
+
+    @property
+    def db_label(self) -> str:
+        return self.db.label
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_app(db_url: str | None = None, data_dir: str | None = None, *, upgrade: bool = True,
+             configure_logging: bool = False) -> AppContext:
+    """Resolve folders (--data-dir / ATENSI_HOME), load settings, open (create/upgrade) the database.
+
+    Raises UserError or StorageError with a message in Bahasa Indonesia when something is wrong.
+    """
+    paths = resolve_paths(data_dir)
+    url = resolve_db_url(db_url, paths.default_db_url)
+    parse_url(url)  # a malformed URL is refused before anything is created
+    paths.ensure()
+    if configure_logging:
+        setup_logging(paths.logs)
+    settings = load_settings(paths.settings_file)
+    set_language(settings.language)
+    db = open_database(url, paths, upgrade=upgrade)
+    return AppContext(db=db, paths=paths, settings=settings)

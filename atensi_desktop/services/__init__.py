@@ -1,0 +1,1 @@
+"""Use cases: each opens one unit of work, validates with the domain rules and returns frozen DTOs."""
