@@ -52,7 +52,7 @@ echo "==> lint-imports"
 .venv/bin/lint-imports
 
 echo "==> Tes mesin tanpa Qt (ATENSI_BLOCK_QT=1 pytest tests/core)"
-ATENSI_BLOCK_QT=1 .venv/bin/python -m pytest tests/core -q
+ATENSI_BLOCK_QT=1 .venv/bin/python -m pytest -p no:pytest-qt tests/core -q
 
 echo "==> Seluruh tes (pytest)"
 .venv/bin/python -m pytest -q "$@"
