@@ -13,6 +13,7 @@ from pathlib import Path
 
 from atensi_desktop import __version__
 from atensi_desktop.errors import AtensiError, Cancelled
+from atensi_desktop.log import shutdown_logging
 from atensi_desktop.progress import Progress
 
 PROG = "atensi-desktop"
@@ -110,6 +111,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         validate_office,
     )
 
+    if args.demo is not None:
+        from atensi_desktop.services.demo import check_count
+
+        check_count(args.demo)
     office_input = None
     if args.office or args.kode_wilayah or args.kode_kantor:
         ctx_office = None
@@ -137,7 +142,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             result = setup_installation(ctx.db, office_input)
             verb = "dibuat" if result.created else "diperbarui"
             print(f"Identitas kantor {verb}: {result.office.name} ({result.office.code})")
-        if args.demo:
+        if args.demo is not None:
             from atensi_desktop.services.demo import generate_demo
 
             started = time.perf_counter()
@@ -245,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("unexpected error in command %s", getattr(args, "command", None))
         sys.stderr.write(f"{PROG}: terjadi kesalahan tak terduga (bug). Rinciannya ada di file log aplikasi.\n")
         return EXIT_BUG
+    finally:
+        shutdown_logging()
 
 
 if __name__ == "__main__":

@@ -30,9 +30,7 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO) -> None:
     """Log to a rotating file in `log_dir` (stderr only when no file can be written), through the redacting filter."""
     root = logging.getLogger()
     root.setLevel(level)
-    for handler in list(root.handlers):
-        if getattr(handler, "_atensi", False):
-            root.removeHandler(handler)
+    shutdown_logging()
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = []
     if log_dir is not None:
@@ -54,3 +52,12 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO) -> None:
         handler.setFormatter(fmt)
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
+
+
+def shutdown_logging() -> None:
+    """Detach and close the handlers `setup_logging` added (files are flushed and released)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_atensi", False):
+            root.removeHandler(handler)
+            handler.close()

@@ -44,6 +44,12 @@ class DemoResult:
     workers: int
 
 
+def check_count(count: int) -> None:
+    """The demo size must be sensible; refused before anything is opened or written."""
+    if count < 1 or count > MAX_DEMO:
+        raise UserError(f"Jumlah klien contoh harus 1 sampai {MAX_DEMO:,}.".replace(",", "."))
+
+
 def _categories(rng: random.Random, cluster: str, age: int, sex: str) -> list[str]:
     if cluster == "anak":
         if age <= 5:
@@ -119,8 +125,7 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
     kab/kota in the imported wilayah list; without one, the Kalimantan Selatan list shipped with the
     app is loaded first.
     """
-    if count < 1 or count > MAX_DEMO:
-        raise UserError(f"Jumlah klien contoh harus 1 sampai {MAX_DEMO:,}.".replace(",", "."))
+    check_count(count)
     progress = progress or Progress()
     today = today or dt.date.today()
     office_prefix = None

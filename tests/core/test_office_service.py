@@ -1,0 +1,70 @@
+"""First-run set-up of the office identity, its first worker and user."""
+
+import pytest
+
+from atensi_desktop.errors import ValidationError
+from atensi_desktop.services import clients
+from atensi_desktop.services.office import (
+    OfficeInput,
+    WorkerInput,
+    guess_office_type,
+    installation_office,
+    list_workers,
+    setup_installation,
+    suggest_code,
+    update_office,
+)
+
+
+def test_setup_creates_office_worker_and_user(db):
+    assert installation_office(db) is None
+    result = setup_installation(
+        db,
+        OfficeInput(name="Dinas Sosial Kabupaten Hulu Sungai Selatan", office_type="dinas_sosial",
+                    wilayah_code="6306", city="Kandangan", email="dinsos@hss.go.id",
+                    letterhead_lines=("PEMERINTAH KABUPATEN HULU SUNGAI SELATAN", "DINAS SOSIAL")),
+        WorkerInput(name="Rina Kartika, S.Tr.Sos.", worker_type="pekerja_sosial", nip="198609262015052001"),
+    )
+    office = installation_office(db)
+    assert office is not None and office.id == result.office.id
+    assert office.code == "DSKHSS" and office.wilayah_code == "63.06" and office.city == "Kandangan"
+    assert office.letterhead_lines == ("PEMERINTAH KABUPATEN HULU SUNGAI SELATAN", "DINAS SOSIAL")
+    assert office.office_type_label == "Dinas Sosial"
+    assert [w[1] for w in list_workers(db, office_id=office.id)] == ["Rina Kartika, S.Tr.Sos."]
+    assert db.office_id == office.id and db.user_id == result.user_id
+    client = clients.create_client(db, {"name": "Siti Aminah", "sex": "P"})
+    assert client.display_id.startswith("DSKHSS-") and len(client.display_id) == 13
+
+
+def test_setup_again_updates_instead_of_duplicating(db):
+    first = setup_installation(db, OfficeInput(name="LKS Harapan Bunda"))
+    second = setup_installation(db, OfficeInput(name="LKS Harapan Bunda Kandangan", code="LKSHB"))
+    assert second.office.id == first.office.id and not second.created
+    assert installation_office(db).name == "LKS Harapan Bunda Kandangan"
+    assert second.user_id == first.user_id
+
+
+def test_invalid_office_is_refused_with_field_messages(db):
+    with pytest.raises(ValidationError) as err:
+        setup_installation(db, OfficeInput(name="X", office_type="warung", wilayah_code="6x", email="bukan-email",
+                                           code="a b"))
+    assert set(err.value.problems) == {"name", "office_type", "wilayah_code", "email"}
+    assert installation_office(db) is None
+
+
+def test_update_office_changes_only_given_values(db):
+    office = setup_installation(db, OfficeInput(name="Panti Sosial Budi Mulia", office_type="panti")).office
+    updated = update_office(db, office.id, OfficeInput(name=office.name, office_type="panti", code=office.code,
+                                                       phone="(0517) 21000"))
+    assert updated.phone == "(0517) 21000" and updated.name == office.name
+
+
+@pytest.mark.parametrize(("name", "kind", "code"), [
+    ("Dinas Sosial Kabupaten Hulu Sungai Selatan", "dinas_sosial", "DSKHSS"),
+    ("Sentra Budi Luhur Banjarbaru", "sentra", "SBLB"),
+    ("Panti Sosial Tresna Werdha", "panti", "PSTW"),
+    ("LKS Anak Harapan", "lks", "LAH"),
+])
+def test_office_type_and_code_suggestions(name, kind, code):
+    assert guess_office_type(name) == kind
+    assert suggest_code(name) == code
