@@ -18,7 +18,7 @@ if [[ -z ${DISPLAY:-} && -z ${WAYLAND_DISPLAY:-} && -z ${QT_QPA_PLATFORM:-} ]]; 
                 needs_screen=0
                 ;;
             # Subcommands and help never open a window.
-            -h | --help | --version | init | wilayah | report | export | import)
+            -h | --help | --version | init | wilayah | nik | client | case | service | report | export | import | office | dump | user | audit | backup)
                 needs_screen=0
                 ;;
         esac

@@ -85,7 +85,7 @@ class Synced:
     created_by: Mapped[uuid.UUID | None] = mapped_column(GUID())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[uuid.UUID | None] = mapped_column(GUID())
-    deleted: Mapped[bool] = mapped_column(default=False, index=True)
+    deleted: Mapped[bool] = mapped_column(default=False)
 
 
 def versioned_columns(model: type) -> tuple[str, ...]:

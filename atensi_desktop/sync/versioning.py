@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from atensi_desktop.db.base import is_synced, utcnow, versioned_columns
-from atensi_desktop.db.models.sync_meta import SyncState, Version
+from atensi_desktop.db.models.sync_meta import ChangeSet, SyncState, Version
 from atensi_desktop.errors import UserError
 from atensi_desktop.sync import hlc as hlc_mod
 from atensi_desktop.sync.ids import uuid7
@@ -26,19 +26,63 @@ from atensi_desktop.sync.ids import uuid7
 DAY_MS = 24 * 3600 * 1000
 
 
+_encode_str = json.JSONEncoder(ensure_ascii=False).encode
+_encode_any = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def encode_value(value: Any) -> str | None:
-    """JSON text of a register value (dates ISO, UUIDs as strings)."""
+    """JSON text of a register value (dates ISO, UUIDs as strings); a fast path for the common types."""
     if value is None:
         return None
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is dt.date or kind is dt.datetime:
+        return f'"{value.isoformat()}"'
+    if kind is uuid.UUID:
+        return f'"{value}"'
+    return _encode_any(_plain(value))
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
+def _plain(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_VERSION_COLS = ("site", "seq", "tbl", "rid", "col", "hlc", "val", "parents")
+
+
+def insert_versions(conn: Connection, rows: list[tuple]) -> None:
+    """Append version rows (tuples in _VERSION_COLS order) with one driver-level executemany.
+
+    Bypasses SQLAlchemy's per-value type processing, which dominated bulk writes: UUIDs are turned
+    into what the driver wants (16 raw bytes for SQLite, uuid.UUID for psycopg) here, once.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        marks = ",".join("?" * len(_VERSION_COLS))
+        rows = [(si, sq, t, r.bytes, c, h, v, p) for si, sq, t, r, c, h, v, p in rows]
+    else:
+        marks = ",".join(["%s"] * len(_VERSION_COLS))
+    conn.exec_driver_sql(f"INSERT INTO version ({','.join(_VERSION_COLS)}) VALUES ({marks})", rows)
+
+
+def record_change_set(conn: Connection, site: int, stamp: int, wall: int, user_id: uuid.UUID | None) -> None:
+    conn.execute(insert(ChangeSet).values(site=site, hlc=stamp, wall_ms=wall, user_id=user_id))
 
 
 def tick(conn: Connection, count: int, *, now_ms: int | None = None) -> tuple[int, int, int]:
@@ -73,7 +117,7 @@ def tick(conn: Connection, count: int, *, now_ms: int | None = None) -> tuple[in
 def _latest_versions(conn: Connection, tbl: str, rid: uuid.UUID, cols: Iterable[str]) -> dict[str, list]:
     rows = conn.execute(
         select(Version.col, Version.hlc, Version.site)
-        .where(Version.tbl == tbl, Version.rid == rid, Version.col.in_(list(cols)))
+        .where(Version.rid == rid, Version.col.in_(list(cols)), Version.tbl == tbl)
         .order_by(Version.col, Version.hlc.desc(), Version.site.desc())
     )
     latest: dict[str, list] = {}
@@ -122,7 +166,7 @@ def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> 
     wall = int(now.timestamp() * 1000)
     user_id = session.info.get("user_id")
     office_id = session.info.get("office_id")
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple] = []
     for obj, values, is_new in work:
         tbl = obj.__tablename__
         parents = {} if is_new else _latest_versions(conn, tbl, obj.id, values)
@@ -134,23 +178,13 @@ def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> 
                 values["owner_office_id"] = office_id
         for col, value in values.items():
             seq += 1
-            rows.append(
-                {
-                    "tbl": tbl,
-                    "rid": obj.id,
-                    "col": col,
-                    "hlc": stamp,
-                    "site": site,
-                    "seq": seq,
-                    "val": encode_value(value),
-                    "parents": json.dumps(parents.get(col, [])),
-                    "wall_ms": wall,
-                    "user_id": user_id,
-                }
-            )
+            parent = parents.get(col)
+            rows.append((site, seq, tbl, obj.id, col, stamp, encode_value(value),
+                         json.dumps(parent) if parent else None))
     if seq > last_seq:  # owner_office_id added above: reserve the extra numbers too
         conn.execute(update(SyncState).where(SyncState.id == 1).values(seq=seq))
-    conn.execute(insert(Version), rows)
+    record_change_set(conn, site, stamp, wall, user_id)
+    insert_versions(conn, rows)
 
 
 def install(factory: Any) -> None:
@@ -187,27 +221,17 @@ def bulk_insert(session: Session, model: type, rows: Sequence[Mapping[str, Any]]
     conn = session.connection()
     site, stamp, last_seq = tick(conn, max(total, 1))
     seq = last_seq - total
-    versions: list[dict[str, Any]] = []
+    tbl = model.__tablename__
+    versions: list[tuple] = []
     for full in prepared:
+        rid = full["id"]
         for col in cols:
             value = full.get(col)
             if value is None or (col == "deleted" and not value):
                 continue
             seq += 1
-            versions.append(
-                {
-                    "tbl": model.__tablename__,
-                    "rid": full["id"],
-                    "col": col,
-                    "hlc": stamp,
-                    "site": site,
-                    "seq": seq,
-                    "val": encode_value(value),
-                    "parents": "[]",
-                    "wall_ms": wall,
-                    "user_id": user_id,
-                }
-            )
+            versions.append((site, seq, tbl, rid, col, stamp, encode_value(value), None))
     session.execute(insert(model), prepared)
-    conn.execute(insert(Version), versions)
+    record_change_set(conn, site, stamp, wall, user_id)
+    insert_versions(conn, versions)
     return [full["id"] for full in prepared]

@@ -4,7 +4,7 @@ from atensi_desktop.db.models.case import ClientCase
 from atensi_desktop.db.models.client import Client
 from atensi_desktop.db.models.household import Household
 from atensi_desktop.db.models.office import Office
-from atensi_desktop.db.models.sync_meta import Meta, Site, SyncState, Version, VersionVector
+from atensi_desktop.db.models.sync_meta import ChangeSet, Meta, Site, SyncState, Version, VersionVector
 from atensi_desktop.db.models.user import User
 from atensi_desktop.db.models.wilayah import Wilayah
 from atensi_desktop.db.models.worker import Worker
@@ -13,6 +13,7 @@ SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase)
 SYNCED_BY_TABLE = {m.__tablename__: m for m in SYNCED_MODELS}
 
 __all__ = [
+    "ChangeSet",
     "SYNCED_BY_TABLE",
     "SYNCED_MODELS",
     "Client",

@@ -39,22 +39,35 @@ class SyncState(Base):
 class Version(Base):
     """One immutable value of one register (table, row, column): append-only, never updated.
 
-    `val` is JSON text; `parents` is JSON [[hlc, site], ...] naming the versions the editor saw.
+    Its identity is (origin site, seq): the primary key, so a delta export ("everything from site S
+    after seq N") is one range scan and a re-imported version is recognised at once. `val` is JSON
+    text; `parents` is JSON [[hlc, site], ...] naming the versions the editor saw (NULL for the first
+    version of a register). Who and when (wall clock) live once per transaction in `change_set`.
     """
 
     __tablename__ = "version"
-    tbl: Mapped[str] = mapped_column(String(40), primary_key=True)
-    rid: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
-    col: Mapped[str] = mapped_column(String(40), primary_key=True)
-    hlc: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     site: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    seq: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tbl: Mapped[str] = mapped_column(String(40))
+    rid: Mapped[uuid.UUID] = mapped_column(GUID())
+    col: Mapped[str] = mapped_column(String(40))
+    hlc: Mapped[int] = mapped_column(BigInteger)
     val: Mapped[str | None] = mapped_column(Text)
-    parents: Mapped[str] = mapped_column(Text, default="[]")
+    parents: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_version_register", "rid", "col"), {"sqlite_with_rowid": False})
+
+
+class ChangeSet(Base):
+    """One local transaction's writes: the same HLC stamp and site on all its versions, who and when."""
+
+    __tablename__ = "change_set"
+    site: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hlc: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     wall_ms: Mapped[int] = mapped_column(BigInteger)
     user_id: Mapped[uuid.UUID | None] = mapped_column(GUID())
 
-    __table_args__ = (Index("ix_version_site_seq", "site", "seq"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class VersionVector(Base):

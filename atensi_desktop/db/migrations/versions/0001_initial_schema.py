@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:10:12.500295
+Create Date: 2026-11-23 18:27:40.051214
 """
 
 from alembic import op
@@ -34,11 +34,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user'))
     )
     with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_app_user_deleted'), ['deleted'], unique=False)
         batch_op.create_index(batch_op.f('ix_app_user_office_id'), ['office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_app_user_owner_office_id'), ['owner_office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_app_user_username'), ['username'], unique=False)
 
+    op.create_table('change_set',
+    sa.Column('site', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('hlc', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('wall_ms', sa.BigInteger(), nullable=False),
+    sa.Column('user_id', atensi_desktop.db.base.GUID(length=16), nullable=True),
+    sa.PrimaryKeyConstraint('site', 'hlc', name=op.f('pk_change_set')),
+    sqlite_with_rowid=False
+    )
     op.create_table('household',
     sa.Column('no_kk', sa.String(length=16), nullable=True),
     sa.Column('address', sa.Text(), nullable=True),
@@ -53,7 +60,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household'))
     )
     with op.batch_alter_table('household', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_household_deleted'), ['deleted'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_no_kk'), ['no_kk'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_owner_office_id'), ['owner_office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_wilayah_code'), ['wilayah_code'], unique=False)
@@ -90,7 +96,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('office', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_office_code'), ['code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_office_deleted'), ['deleted'], unique=False)
         batch_op.create_index(batch_op.f('ix_office_owner_office_id'), ['owner_office_id'], unique=False)
 
     op.create_table('site',
@@ -107,20 +112,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_state'))
     )
     op.create_table('version',
+    sa.Column('site', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('tbl', sa.String(length=40), nullable=False),
     sa.Column('rid', atensi_desktop.db.base.GUID(length=16), nullable=False),
     sa.Column('col', sa.String(length=40), nullable=False),
-    sa.Column('hlc', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('site', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('hlc', sa.BigInteger(), nullable=False),
     sa.Column('val', sa.Text(), nullable=True),
-    sa.Column('parents', sa.Text(), nullable=False),
-    sa.Column('wall_ms', sa.BigInteger(), nullable=False),
-    sa.Column('user_id', atensi_desktop.db.base.GUID(length=16), nullable=True),
-    sa.PrimaryKeyConstraint('tbl', 'rid', 'col', 'hlc', 'site', name=op.f('pk_version'))
+    sa.Column('parents', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('site', 'seq', name=op.f('pk_version')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('version', schema=None) as batch_op:
-        batch_op.create_index('ix_version_site_seq', ['site', 'seq'], unique=False)
+        batch_op.create_index('ix_version_register', ['rid', 'col'], unique=False)
 
     op.create_table('version_vector',
     sa.Column('scope', sa.String(length=80), nullable=False),
@@ -164,7 +168,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_worker'))
     )
     with op.batch_alter_table('worker', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_worker_deleted'), ['deleted'], unique=False)
         batch_op.create_index(batch_op.f('ix_worker_office_id'), ['office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_worker_owner_office_id'), ['owner_office_id'], unique=False)
 
@@ -203,7 +206,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_cluster'), ['cluster'], unique=False)
-        batch_op.create_index(batch_op.f('ix_client_deleted'), ['deleted'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_display_id'), ['display_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_name_norm'), ['name_norm'], unique=False)
@@ -232,7 +234,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('client_case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_case_client_id'), ['client_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_client_case_deleted'), ['deleted'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_case_display_id'), ['display_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_case_owner_office_id'), ['owner_office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_case_stage'), ['stage'], unique=False)
@@ -248,7 +249,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_client_case_stage'))
         batch_op.drop_index(batch_op.f('ix_client_case_owner_office_id'))
         batch_op.drop_index(batch_op.f('ix_client_case_display_id'))
-        batch_op.drop_index(batch_op.f('ix_client_case_deleted'))
         batch_op.drop_index(batch_op.f('ix_client_case_client_id'))
 
     op.drop_table('client_case')
@@ -259,14 +259,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_client_name_norm'))
         batch_op.drop_index(batch_op.f('ix_client_household_id'))
         batch_op.drop_index(batch_op.f('ix_client_display_id'))
-        batch_op.drop_index(batch_op.f('ix_client_deleted'))
         batch_op.drop_index(batch_op.f('ix_client_cluster'))
 
     op.drop_table('client')
     with op.batch_alter_table('worker', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_worker_owner_office_id'))
         batch_op.drop_index(batch_op.f('ix_worker_office_id'))
-        batch_op.drop_index(batch_op.f('ix_worker_deleted'))
 
     op.drop_table('worker')
     with op.batch_alter_table('wilayah', schema=None) as batch_op:
@@ -277,14 +275,13 @@ def downgrade() -> None:
     op.drop_table('wilayah')
     op.drop_table('version_vector')
     with op.batch_alter_table('version', schema=None) as batch_op:
-        batch_op.drop_index('ix_version_site_seq')
+        batch_op.drop_index('ix_version_register')
 
     op.drop_table('version')
     op.drop_table('sync_state')
     op.drop_table('site')
     with op.batch_alter_table('office', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_office_owner_office_id'))
-        batch_op.drop_index(batch_op.f('ix_office_deleted'))
         batch_op.drop_index(batch_op.f('ix_office_code'))
 
     op.drop_table('office')
@@ -293,14 +290,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_household_wilayah_code'))
         batch_op.drop_index(batch_op.f('ix_household_owner_office_id'))
         batch_op.drop_index(batch_op.f('ix_household_no_kk'))
-        batch_op.drop_index(batch_op.f('ix_household_deleted'))
 
     op.drop_table('household')
+    op.drop_table('change_set')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_app_user_username'))
         batch_op.drop_index(batch_op.f('ix_app_user_owner_office_id'))
         batch_op.drop_index(batch_op.f('ix_app_user_office_id'))
-        batch_op.drop_index(batch_op.f('ix_app_user_deleted'))
 
     op.drop_table('app_user')
     # ### end Alembic commands ###

@@ -1,0 +1,95 @@
+"""The main window: navigation by click, Ctrl+N and arrow keys; title and status bar name office and database."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ui.main_window import VIEW_NAMES, MainWindow
+
+
+@pytest.fixture
+def window(qtbot, ctx):
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: not win.busy)
+    return win
+
+
+def test_shows_the_seven_screens_starting_on_beranda(window):
+    assert VIEW_NAMES == ("beranda", "klien", "kasus", "layanan", "laporan", "sinkronisasi", "pengaturan")
+    labels = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert labels == ["Beranda", "Klien", "Kasus", "Layanan", "Laporan", "Sinkronisasi", "Pengaturan"]
+    assert all(not window.navigation.item(i).icon().isNull() for i in range(window.navigation.count()))
+    assert window.current_view().name == "beranda"
+    assert window.windowTitle() == "ATENSI Desktop"
+
+
+def test_click_in_the_navigation_switches_view(qtbot, window):
+    item = window.navigation.item(VIEW_NAMES.index("klien"))
+    rect = window.navigation.visualItemRect(item)
+    with qtbot.waitSignal(window.view_changed) as blocker:
+        qtbot.mouseClick(window.navigation.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == ["klien"]
+    assert window.stack.currentWidget() is window.views["klien"]
+
+
+@pytest.mark.parametrize("number", range(1, 8))
+def test_ctrl_number_switches_view(qtbot, window, number):
+    window.show_view("pengaturan" if number != 7 else "beranda")
+    qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+    assert window.current_view().name == VIEW_NAMES[number - 1]
+
+
+def test_arrow_keys_in_the_list_move_between_views(qtbot, window):
+    window.navigation.setFocus()
+    qtbot.keyClick(window.navigation, Qt.Key.Key_Down)
+    assert window.current_view().name == "klien"
+    qtbot.keyClick(window.navigation, Qt.Key.Key_Down)
+    assert window.current_view().name == "kasus"
+    qtbot.keyClick(window.navigation, Qt.Key.Key_Up)
+    assert window.current_view().name == "klien"
+
+
+def test_placeholder_screens_say_honestly_that_they_are_not_built(window):
+    for name, title in (("kasus", "Kasus"), ("layanan", "Layanan"), ("laporan", "Laporan"),
+                        ("sinkronisasi", "Sinkronisasi")):
+        view = window.show_view(name)
+        assert view.message_label.text() == f"Layar {title} belum tersedia di versi ini."
+        assert view.purpose_label.text()
+
+
+def test_status_bar_names_the_database_and_the_office(qtbot, ctx, office):
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    assert ctx.db_label in win.database_status.text()
+    assert ctx.db_label.startswith("SQLite: ")
+    assert "Dinas Sosial Kabupaten Hulu Sungai Selatan" in win.office_status.text()
+    assert win.windowTitle() == "ATENSI Desktop — Dinas Sosial Kabupaten Hulu Sungai Selatan"
+    qtbot.waitUntil(lambda: not win.busy)
+
+
+def test_status_bar_says_when_no_office_is_set_up(window):
+    assert window.office_status.text() == "Identitas kantor belum diatur"
+
+
+def test_unknown_view_name_is_an_error(window):
+    with pytest.raises(KeyError):
+        window.show_view("dasbor")
+
+
+def test_closing_remembers_the_last_view(qtbot, ctx, window):
+    from atensi_desktop.settings import load_settings
+
+    window.show_view("klien")
+    qtbot.waitUntil(lambda: not window.busy)
+    assert window.close()
+    assert load_settings(ctx.paths.settings_file).last_view == "klien"
+
+
+def test_fits_a_1366_by_768_laptop(window):
+    assert window.minimumSize().width() <= 1366 - 40
+    assert window.minimumSize().height() <= 768 - 100
