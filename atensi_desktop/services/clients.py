@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from atensi_desktop.db.engine import Database
-from atensi_desktop.db.models import Client, ClientCase, Household, Office, Wilayah
+from atensi_desktop.db.models import Client, Household, Office, Wilayah
 from atensi_desktop.domain.names import normalize_name
 from atensi_desktop.domain.nik import check_nik, mask_nik, normalize_nik
 from atensi_desktop.errors import NotFoundError, ValidationError
@@ -271,10 +271,3 @@ def _dto(session: Session, client: Client, warnings: list[str]) -> ClientDTO:
         warnings=tuple(warnings),
     )
 
-
-def open_case_count(db: Database) -> int:
-    with db.session() as s:
-        return s.scalar(
-            select(func.count()).select_from(ClientCase)
-            .where(ClientCase.deleted.is_(False), ClientCase.closed_on.is_(None))
-        ) or 0

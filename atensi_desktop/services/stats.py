@@ -1,4 +1,7 @@
-"""Figures for the Beranda (home) screen: counts of clients, households, workers and cases by stage."""
+"""Figures for the Beranda (home) screen: counts of clients, households, workers, open cases, cases by stage.
+
+A case after terminasi (closed) still counts in its stage: bimbingan lanjut follows closed cases.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ class Overview:
     households: int
     workers: int
     open_cases: int
-    cases_by_stage: tuple[tuple[str, str, int], ...]  # (code, label, count) in stage order
+    cases_by_stage: tuple[tuple[str, str, int], ...]  # (code, label, count) in stage order, all cases
 
 
 def overview(db: Database) -> Overview:
@@ -30,16 +33,18 @@ def overview(db: Database) -> Overview:
         workers = s.scalar(select(func.count()).select_from(Worker).where(Worker.deleted.is_(False)))
         by_stage = dict(
             s.execute(
-                select(ClientCase.stage, func.count())
-                .where(ClientCase.deleted.is_(False), ClientCase.closed_on.is_(None))
-                .group_by(ClientCase.stage)
+                select(ClientCase.stage, func.count()).where(ClientCase.deleted.is_(False)).group_by(ClientCase.stage)
             ).all()
+        )
+        open_cases = s.scalar(
+            select(func.count()).select_from(ClientCase)
+            .where(ClientCase.deleted.is_(False), ClientCase.closed_on.is_(None))
         )
     rows = tuple((item.code, item.label, int(by_stage.get(item.code, 0))) for item in stages.items)
     return Overview(
         clients=clients or 0,
         households=households or 0,
         workers=workers or 0,
-        open_cases=sum(by_stage.values()),
+        open_cases=open_cases or 0,
         cases_by_stage=rows,
     )
