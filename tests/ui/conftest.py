@@ -29,6 +29,18 @@ def _styled_app(qapp):
     return qapp
 
 
+@pytest.fixture(autouse=True)
+def _no_modal_message_boxes(monkeypatch):
+    """A message box nobody answers would hang the run: fail the test instead."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args, **kwargs):
+        pytest.fail(f"unexpected message box: {args[1:3] if len(args) > 2 else args}")
+
+    for name in ("exec", "question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, refuse)
+
+
 @pytest.fixture
 def ctx(tmp_path, monkeypatch):
     """A fresh database and data folder in tmp_path, opened the way the application opens it."""

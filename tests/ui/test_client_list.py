@@ -21,9 +21,9 @@ def _names(model) -> list[str]:
     return [model.index(row, 1).data() for row in range(model.rowCount())]
 
 
-def _load(qtbot, model, query=ClientQuery()):
+def _load(qtbot, model, query: ClientQuery | None = None):
     with qtbot.waitSignal(model.loaded, timeout=5000):
-        model.set_query(query)
+        model.set_query(query or ClientQuery())
 
 
 @pytest.fixture

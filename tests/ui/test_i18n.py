@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialogButtonBox
 
 from ui import i18n
-from ui.i18n import GettextTranslator, tr
+from ui.i18n import install_translator, tr
 
 
 class _Catalog(gettext.NullTranslations):
@@ -20,8 +20,7 @@ class _Catalog(gettext.NullTranslations):
 @pytest.fixture
 def translator(qapp, monkeypatch):
     monkeypatch.setattr(i18n, "catalog", lambda _language: _Catalog())
-    installed = GettextTranslator("en")
-    qapp.installTranslator(installed)
+    installed = install_translator(qapp, "en")
     yield installed
     qapp.removeTranslator(installed)
 
@@ -41,3 +40,4 @@ def test_untranslated_strings_fall_back_to_the_source(translator):
 
 def test_tr_without_translator_returns_the_text(qapp):
     assert tr("Kasus aktif") == "Kasus aktif"
+

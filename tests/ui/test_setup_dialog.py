@@ -11,8 +11,9 @@ from ui.dialogs.setup import SetupDialog
 
 
 @pytest.fixture
-def dialog(qtbot, ctx):
+def dialog(qtbot, ctx, monkeypatch):
     dlg = SetupDialog(lambda office, worker: setup_installation(ctx.db, office, worker).office)
+    monkeypatch.setattr(dlg, "confirm_discard", lambda: True)  # qtbot closes it after the test
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitExposed(dlg)

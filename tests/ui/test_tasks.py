@@ -19,14 +19,14 @@ def test_result_and_progress_arrive_on_the_gui_thread(qtbot):
         progress.start(3, "mulai")
         for _ in range(3):
             progress.step()
-        return worker is not threading.main_thread()
+        return "utas lain" if worker is not threading.main_thread() else "utas utama"
 
     task = Task(work)
     task.progressed.connect(lambda d, t, m: (seen.append((d, t, m)), threads.append(
         QThread.currentThread() is gui_thread)))
     with qtbot.waitSignal(task.finished, timeout=5000) as blocker:
         task.start()
-    assert blocker.args == [True]  # the work ran in another thread
+    assert blocker.args == ["utas lain"]
     qtbot.waitUntil(lambda: (3, 3, "mulai") in seen)
     assert seen[0] == (0, 3, "mulai")
     assert all(threads)
@@ -67,3 +67,15 @@ def test_cancel_stops_the_work_at_its_next_step(qtbot):
         release.set()
     assert steps == []
     assert finished == []
+
+
+def test_task_is_deleted_on_the_gui_thread_after_reporting(qtbot, qapp):
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    task = Task(lambda _progress: 42)
+    assert task.parent() is qapp  # the worker thread can never delete it by dropping a reference
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        task.start()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(task)

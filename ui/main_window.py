@@ -1,0 +1,203 @@
+"""The main window: navigation on the left, one screen at a time, and a status bar naming the data in use."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atensi_desktop.app_context import AppContext
+from atensi_desktop.i18n import N_
+from atensi_desktop.services.office import installation_office
+from atensi_desktop.settings import save_settings
+from ui.change_bus import ChangeBus
+from ui.dialogs.setup import open_office_dialog
+from ui.i18n import tr
+from ui.icons import icon
+from ui.views.base import View
+from ui.views.beranda import BerandaView
+from ui.views.klien import KlienView
+from ui.views.pengaturan import PengaturanView
+from ui.views.placeholder import PlaceholderView
+from ui.widgets.common import make_label
+from ui.widgets.elided_label import ElidedLabel
+
+MINIMUM_SIZE = QSize(960, 600)  # smaller than a 1366×768 laptop screen minus task bar and title bar
+NAV_WIDTH = 212
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str  # also the --view name and the settings' last_view
+    title: str
+    build: Callable[[AppContext, ChangeBus], View]
+
+
+def _placeholder(name: str, title: str, purpose: str) -> Screen:
+    return Screen(name, title, lambda ctx, bus: PlaceholderView(ctx, bus, name=name, title=tr(title),
+                                                                 purpose=tr(purpose)))
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen("beranda", N_("Beranda"), BerandaView),
+    Screen("klien", N_("Klien"), KlienView),
+    _placeholder("kasus", N_("Kasus"), N_(
+        "Di sini kasus ATENSI akan dikelola: asesmen, rencana intervensi, pelaksanaan, pemantauan, "
+        "sampai terminasi dan bimbingan lanjut.")),
+    _placeholder("layanan", N_("Layanan"), N_(
+        "Di sini layanan ATENSI dan layanan SPM yang diberikan kepada klien akan dicatat, "
+        "beserta sumber dananya.")),
+    _placeholder("laporan", N_("Laporan"), N_(
+        "Di sini laporan PDF (rekap bulanan, laporan kasus) akan dibuat dari data yang tercatat.")),
+    _placeholder("sinkronisasi", N_("Sinkronisasi"), N_(
+        "Di sini data akan dipertukarkan dengan kantor lain melalui berkas, tanpa perlu internet.")),
+    Screen("pengaturan", N_("Pengaturan"), PengaturanView),
+)
+VIEW_NAMES: tuple[str, ...] = tuple(screen.name for screen in SCREENS)
+
+
+class MainWindow(QMainWindow):
+    """'ATENSI Desktop — <office>'; Ctrl+1…Ctrl+7 or the arrow keys in the list switch screens."""
+
+    view_changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.bus = ChangeBus(self)
+        self.setWindowIcon(icon("atensi"))
+        self.views: dict[str, View] = {}
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addLayout(self._navigation_column())
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        for screen in SCREENS:
+            view = screen.build(ctx, self.bus)
+            self.views[screen.name] = view
+            self.stack.addWidget(view)
+            item = QListWidgetItem(icon(screen.name), tr(screen.title))
+            item.setData(Qt.ItemDataRole.UserRole, screen.name)
+            self.navigation.addItem(item)
+        for number, screen in enumerate(SCREENS, start=1):
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda name=screen.name: self.show_view(name))
+        self.navigation.currentRowChanged.connect(self._row_changed)
+        self._build_status_bar()
+        self.bus.office_changed.connect(self.show_office)
+        self.show_office()
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.resize(1280, 720)
+        self.navigation.setCurrentRow(0)
+
+    def _navigation_column(self) -> QVBoxLayout:
+        column = QVBoxLayout()
+        column.setSpacing(0)
+        brand = QFrame()
+        brand.setObjectName("brand")
+        brand.setFixedWidth(NAV_WIDTH)
+        brand_row = QHBoxLayout(brand)
+        brand_row.setContentsMargins(18, 16, 12, 12)
+        brand_row.setSpacing(10)
+        logo = QLabel()
+        logo.setPixmap(icon("atensi").pixmap(QSize(28, 28)))
+        brand_row.addWidget(logo)
+        name = make_label("ATENSI Desktop")
+        name.setObjectName("brandName")
+        brand_row.addWidget(name, 1)
+        column.addWidget(brand)
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(NAV_WIDTH)
+        self.navigation.setIconSize(QSize(20, 20))
+        self.navigation.setAccessibleName(tr("Navigasi"))
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        column.addWidget(self.navigation, 1)
+        return column
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.office_status = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.office_status.setObjectName("officeStatus")
+        self.database_status = ElidedLabel(tr("Database: {label}").format(label=self.ctx.db_label))
+        self.database_status.setObjectName("databaseStatus")
+        self.database_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.office_status, 2)
+        bar.addPermanentWidget(self.database_status, 3)
+
+    # --- navigation --------------------------------------------------------------------------------------
+
+    def show_view(self, name: str) -> View:
+        """Bring the screen `name` (beranda, klien, …) to the front; KeyError for an unknown name."""
+        if name not in self.views:
+            raise KeyError(f"unknown view {name!r}; known views: {', '.join(VIEW_NAMES)}")
+        self.navigation.setCurrentRow(VIEW_NAMES.index(name))
+        return self.views[name]
+
+    def current_view(self) -> View:
+        return self.views[VIEW_NAMES[self.stack.currentIndex()]]
+
+    @Slot(int)
+    def _row_changed(self, row: int) -> None:
+        if not 0 <= row < len(SCREENS):
+            return
+        self.stack.setCurrentIndex(row)
+        view = self.views[SCREENS[row].name]
+        view.activated()
+        self.view_changed.emit(view.name)
+
+    @property
+    def busy(self) -> bool:
+        return any(view.busy for view in self.views.values())
+
+    # --- office ------------------------------------------------------------------------------------------
+
+    @Slot()
+    def show_office(self) -> None:
+        office = installation_office(self.ctx.db)
+        if office is None:
+            self.setWindowTitle("ATENSI Desktop")
+            self.office_status.setText(tr("Identitas kantor belum diatur"))
+        else:
+            self.setWindowTitle(f"ATENSI Desktop — {office.name}")
+            self.office_status.setText(tr("Kantor: {name}").format(name=office.name))
+        self.office = office
+
+    @Slot()
+    def open_first_run(self) -> None:
+        """The set-up dialog for a new installation (cancelling leaves the prompt on Beranda)."""
+        open_office_dialog(self, self.ctx.db, on_saved=lambda _office: self.bus.office_changed.emit())
+
+    # --- closing -----------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not all(view.can_close() for view in self.views.values()):
+            event.ignore()
+            return
+        self._remember_view()
+        event.accept()
+
+    def _remember_view(self) -> None:
+        name = self.current_view().name
+        if self.ctx.settings.last_view == name:
+            return
+        self.ctx.settings.last_view = name
+        with contextlib.suppress(OSError):  # remembering the screen is a nicety; never block closing for it
+            save_settings(self.ctx.paths.settings_file, self.ctx.settings)

@@ -1,0 +1,1 @@
+"""Qt item models over engine services (ids plus lazily fetched pages)."""

@@ -1,0 +1,1 @@
+"""The screens behind the main window's navigation."""

@@ -1,0 +1,119 @@
+"""Pengaturan: the office identity, the database in use, and the interface language."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from atensi_desktop import __version__
+from atensi_desktop.app_context import AppContext
+from atensi_desktop.errors import AtensiError, StorageError
+from atensi_desktop.services.office import installation_office
+from atensi_desktop.settings import save_settings
+from ui.change_bus import ChangeBus
+from ui.dialogs.setup import open_office_dialog
+from ui.errors import show_error
+from ui.i18n import tr
+from ui.views.base import View
+from ui.views.beranda import office_summary
+from ui.widgets.common import make_card, make_label
+
+LANGUAGES = (("id", "Bahasa Indonesia"), ("en", "English"))  # each named in its own language
+
+
+class PengaturanView(View):
+    """Settings of this computer (language) and a window on the shared data (office, database)."""
+
+    name = "pengaturan"
+
+    def __init__(self, ctx: AppContext, bus: ChangeBus, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, bus, tr("Pengaturan"), parent)
+        self.body.addWidget(self._office_card())
+        self.body.addWidget(self._database_card())
+        self.body.addWidget(self._language_card())
+        self.body.addStretch(1)
+        bus.office_changed.connect(self.show_office)
+        self.show_office()
+
+    def _office_card(self) -> QWidget:
+        card, layout = make_card()
+        layout.addWidget(make_label(tr("Identitas kantor"), "subtitle"))
+        row = QHBoxLayout()
+        lines = QVBoxLayout()
+        lines.setSpacing(2)
+        self.office_name = make_label("", "strong", wrap=True, selectable=True)
+        self.office_name.setObjectName("officeName")
+        self.office_label = make_label("", "muted", wrap=True, selectable=True)
+        lines.addWidget(self.office_name)
+        lines.addWidget(self.office_label)
+        row.addLayout(lines, 1)
+        self.edit_office_button = QPushButton(tr("Ubah identitas kantor…"))
+        self.edit_office_button.clicked.connect(self.edit_office)
+        row.addWidget(self.edit_office_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(row)
+        return card
+
+    def _database_card(self) -> QWidget:
+        card, layout = make_card()
+        layout.addWidget(make_label(tr("Data"), "subtitle"))
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        self.database_label = make_label(self.ctx.db_label, wrap=True, selectable=True)
+        form.addRow(tr("Database"), self.database_label)
+        form.addRow(tr("Folder data"), make_label(str(self.ctx.paths.data), wrap=True, selectable=True))
+        form.addRow(tr("Versi aplikasi"), make_label(__version__))
+        layout.addLayout(form)
+        return card
+
+    def _language_card(self) -> QWidget:
+        card, layout = make_card()
+        layout.addWidget(make_label(tr("Bahasa tampilan"), "subtitle"))
+        row = QHBoxLayout()
+        self.language_combo = QComboBox()
+        self.language_combo.setAccessibleName(tr("Bahasa tampilan"))
+        for code, label in LANGUAGES:
+            self.language_combo.addItem(label, code)
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(self.ctx.settings.language)))
+        self.language_combo.currentIndexChanged.connect(self._language_chosen)
+        row.addWidget(self.language_combo)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.language_note = make_label(tr("Bahasa baru berlaku setelah aplikasi dibuka ulang."), "muted",
+                                        wrap=True)
+        layout.addWidget(self.language_note)
+        return card
+
+    @Slot()
+    def show_office(self) -> None:
+        office = installation_office(self.ctx.db)
+        if office is None:
+            self.office_name.setText(tr("Identitas kantor belum diatur."))
+            self.office_label.setText(tr("Nama dan kode kantor dipakai pada kop laporan dan ID klien."))
+            self.edit_office_button.setText(tr("Atur identitas kantor…"))
+        else:
+            self.office_name.setText(office.name)
+            self.office_label.setText(office_summary(office))
+            self.edit_office_button.setText(tr("Ubah identitas kantor…"))
+
+    @Slot()
+    def edit_office(self) -> None:
+        open_office_dialog(self, self.ctx.db, on_saved=lambda _office: self.bus.office_changed.emit())
+
+    @Slot(int)
+    def _language_chosen(self, index: int) -> None:
+        code = self.language_combo.itemData(index)
+        if code == self.ctx.settings.language:
+            return
+        self.ctx.settings.language = code
+        try:
+            save_settings(self.ctx.paths.settings_file, self.ctx.settings)
+        except (OSError, AtensiError) as exc:
+            show_error(self, exc if isinstance(exc, AtensiError) else _storage_error(exc))
+            return
+        self.language_note.setText(tr("Tersimpan. Bahasa baru berlaku setelah aplikasi dibuka ulang."))
+        self.bus.settings_changed.emit()
+
+
+def _storage_error(exc: OSError) -> StorageError:
+    return StorageError(tr("Pengaturan tidak bisa disimpan."),
+                        hint=tr("Periksa izin folder pengaturan: {error}").format(error=exc.strerror or exc))
