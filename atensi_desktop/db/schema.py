@@ -1,4 +1,9 @@
-"""Create or upgrade a database with Alembic (a backup of a SQLite file is taken before any upgrade)."""
+"""Create or upgrade a database with Alembic (a backup of a SQLite file is taken before any upgrade).
+
+Start-up only needs to know whether the schema is current: that is one query against
+`alembic_version` compared with HEAD_REVISION, so Alembic itself (and Mako, Pygments) is imported
+only when a migration really has to run. A test keeps HEAD_REVISION equal to Alembic's head.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,39 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import exc, text
 from sqlalchemy.engine import Engine
 
 from atensi_desktop.errors import StorageError, UserError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD_REVISION = "0001"  # the newest file in migrations/versions; bump with every new migration
 
 
-def alembic_config() -> Config:
+def alembic_config():
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+    return HEAD_REVISION
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, or None for an empty (new) database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except exc.ProgrammingError:  # PostgreSQL: no such table
+            return None
+        except exc.OperationalError as err:
+            if "no such table" in str(err).lower():
+                return None
+            raise
 
 
 def upgrade(engine: Engine, *, backup_dir: Path | None = None, db_file: Path | None = None) -> bool:
@@ -39,11 +52,13 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None, db_file: Path | N
 
     A database written by a newer version of the app is refused, never touched.
     """
-    script = ScriptDirectory.from_config(alembic_config())
     current = current_revision(engine)
-    head = script.get_current_head()
-    if current == head:
+    if current == HEAD_REVISION:
         return False
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
     if current is not None and current not in {r.revision for r in script.walk_revisions()}:
         raise UserError(
             "Database ini dibuat oleh versi ATENSI Desktop yang lebih baru.",
@@ -55,7 +70,7 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None, db_file: Path | N
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-    log.info("schema upgraded from %s to %s", current, head)
+    log.info("schema upgraded from %s to %s", current, HEAD_REVISION)
     return True
 
 

@@ -1,0 +1,38 @@
+"""Migrations: the head constant matches Alembic, models match the migrations, newer databases refused."""
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from atensi_desktop.db import models  # noqa: F401
+from atensi_desktop.db.base import Base
+from atensi_desktop.db.bootstrap import open_database
+from atensi_desktop.db.schema import HEAD_REVISION, alembic_config, current_revision
+from atensi_desktop.errors import UserError
+
+
+def test_head_constant_is_alembic_head():
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
+
+
+def test_models_and_migrations_agree(db):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], "models changed without a migration: add one in atensi_desktop/db/migrations/versions"
+    assert current_revision(db.engine) == HEAD_REVISION
+
+
+def test_database_from_a_newer_app_is_refused_untouched(paths):
+    db = open_database(paths.default_db_url, paths)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    db.dispose()
+    with pytest.raises(UserError, match="versi ATENSI Desktop yang lebih baru"):
+        open_database(paths.default_db_url, paths)
+    con = sqlite3.connect(paths.default_db_file)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("9999",)
+    con.close()
