@@ -9,7 +9,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from atensi_desktop.sync.ids import uuid7
 from bench.common import print_table, timed_run, write_json
+
+
+def _id() -> bytes:
+    return uuid7().bytes  # the same time-ordered ids the app uses, so index locality is comparable
 
 
 def _raw_baseline(path: Path, counts: dict[str, int]) -> float:
@@ -33,17 +38,17 @@ def _raw_baseline(path: Path, counts: dict[str, int]) -> float:
     """)
     with con:
         con.executemany("INSERT INTO c VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
-            (os.urandom(16), f"Nama Klien {i}", f"nama klien {i}", f"630601{i:010d}", "L", "1980-01-01",
-             "63.06.01.2001", os.urandom(16), "Jl. Ahmad Yani No. 1 RT 001 RW 001", "lanjut_usia",
+            (_id(), f"Nama Klien {i}", f"nama klien {i}", f"630601{i:010d}", "L", "1980-01-01",
+             "63.06.01.2001", _id(), "Jl. Ahmad Yani No. 1 RT 001 RW 001", "lanjut_usia",
              '["lanjut_usia_telantar"]') for i in range(counts["clients"])))
         con.executemany("INSERT INTO h VALUES (?,?,?,?)", (
-            (os.urandom(16), f"630601010120{i:04d}", "Jl. Kamboja No. 2", "63.06.01.2001")
+            (_id(), f"630601010120{i:04d}", "Jl. Kamboja No. 2", "63.06.01.2001")
             for i in range(counts["households"])))
         con.executemany("INSERT INTO k VALUES (?,?,?,?,?)", (
-            (os.urandom(16), os.urandom(16), "asesmen", "2026-01-01", os.urandom(16))
+            (_id(), _id(), "asesmen", "2026-01-01", _id())
             for i in range(counts["cases"])))
         con.executemany("INSERT INTO v VALUES (?,?,?,?,?,?,?,?)", (
-            (1, i, "client", os.urandom(16), "name", 1 << 40, '"Nama Klien"', None)
+            (1, i, "client", _id(), "name", 1 << 40, '"Nama Klien"', None)
             for i in range(counts["versions"])))
     con.close()
     return time.perf_counter() - started

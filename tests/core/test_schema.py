@@ -36,3 +36,13 @@ def test_database_from_a_newer_app_is_refused_untouched(paths):
     con = sqlite3.connect(paths.default_db_file)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("9999",)
     con.close()
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(paths):
+    db = open_database(paths.default_db_url, paths)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        db.dispose()
