@@ -10,6 +10,7 @@ from pathlib import Path
 import platformdirs
 
 from atensi_desktop.errors import StorageError
+from atensi_desktop.i18n import _
 
 APP_NAME = "atensi-desktop"
 ENV_HOME = "ATENSI_HOME"
@@ -75,8 +76,8 @@ def ensure_writable_dir(folder: Path) -> None:
             pass
     except OSError as exc:
         raise StorageError(
-            f"Folder data tidak bisa ditulis: {folder}.",
-            hint="Pilih folder lain dengan --data-dir atau ATENSI_HOME, atau periksa izin folder itu.",
+            _("Folder data tidak bisa ditulis: {folder}.").format(folder=folder),
+            hint=_("Pilih folder lain dengan --data-dir atau ATENSI_HOME, atau periksa izin folder itu."),
         ) from exc
 
 

@@ -12,6 +12,7 @@ from atensi_desktop.db.engine import Database, make_engine, read_meta, sqlite_fi
 from atensi_desktop.db.engine import machine_fingerprint as _fingerprint
 from atensi_desktop.db.models import Site, SyncState, Wilayah
 from atensi_desktop.domain.names import fold
+from atensi_desktop.i18n import _
 from atensi_desktop.paths import AppPaths
 from atensi_desktop.resources import load_json
 
@@ -29,8 +30,8 @@ def open_database(url: str, paths: AppPaths, *, upgrade: bool = True) -> Databas
             from atensi_desktop.errors import UserError
 
             raise UserError(
-                "Database belum disiapkan atau perlu diperbarui.",
-                hint="Jalankan: atensi-desktop init",
+                _("Database belum disiapkan atau perlu diperbarui."),
+                hint=_("Jalankan: atensi-desktop init"),
             )
         ensure_site(db)
         seed_builtin_wilayah(db)

@@ -17,11 +17,12 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from atensi_desktop.errors import StorageError, UserError
+from atensi_desktop.i18n import N_, _
 from atensi_desktop.paths import ensure_writable_dir
 
 log = logging.getLogger(__name__)
 ENV_DB = "ATENSI_DB"
-URL_EXAMPLE = "Contoh: sqlite:///C:/data/atensi.db atau postgresql+psycopg://pengguna@server/atensi"
+URL_EXAMPLE = N_("Contoh: sqlite:///C:/data/atensi.db atau postgresql+psycopg://pengguna@server/atensi")
 
 
 def parse_url(url: str) -> URL:
@@ -29,11 +30,15 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except (exc.ArgumentError, ValueError) as err:
-        raise UserError(f"Alamat database tidak dikenali: {url!r}.", hint=URL_EXAMPLE) from err
+        raise UserError(
+            _("Alamat database tidak dikenali: {url}.").format(url=repr(url)), hint=_(URL_EXAMPLE)
+        ) from err
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise UserError(
-            f"Jenis database {parsed.get_backend_name()!r} tidak didukung; gunakan SQLite atau PostgreSQL.",
-            hint=URL_EXAMPLE,
+            _("Jenis database {backend} tidak didukung; gunakan SQLite atau PostgreSQL.").format(
+                backend=repr(parsed.get_backend_name())
+            ),
+            hint=_(URL_EXAMPLE),
         )
     return parsed
 
@@ -63,7 +68,9 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(parsed, future=True, pool_pre_ping=parsed.get_backend_name() != "sqlite")
     except (exc.NoSuchModuleError, exc.ArgumentError, ImportError) as err:
-        raise UserError(f"Alamat database tidak dikenali: {url!r}.", hint=URL_EXAMPLE) from err
+        raise UserError(
+            _("Alamat database tidak dikenali: {url}.").format(url=repr(url)), hint=_(URL_EXAMPLE)
+        ) from err
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
     return engine
@@ -73,8 +80,8 @@ def describe_url(url: URL) -> str:
     """A label for the status bar, without the password."""
     db_file = sqlite_file(url)
     if url.get_backend_name() == "sqlite":
-        return f"SQLite: {db_file}" if db_file else "SQLite: (memori)"
-    host = url.host or "lokal"
+        return f"SQLite: {db_file}" if db_file else "SQLite: " + _("(memori)")
+    host = url.host or _("lokal")
     return f"PostgreSQL: {url.username + '@' if url.username else ''}{host}/{url.database}"
 
 
@@ -154,17 +161,20 @@ def storage_error(err: exc.DBAPIError) -> StorageError:
     text = str(getattr(err, "orig", err)).lower()
     if "locked" in text or "busy" in text:
         return StorageError(
-            "Database sedang dipakai program lain.", hint="Tutup program lain yang membuka database ini, lalu coba lagi."
+            _("Database sedang dipakai program lain."),
+            hint=_("Tutup program lain yang membuka database ini, lalu coba lagi."),
         )
     if "readonly" in text or "read-only" in text or "permission" in text:
-        return StorageError("Database tidak bisa ditulis.", hint="Periksa izin folder dan file database.")
+        return StorageError(_("Database tidak bisa ditulis."), hint=_("Periksa izin folder dan file database."))
     if "disk" in text and ("full" in text or "i/o" in text):
-        return StorageError("Disk penuh atau rusak.", hint="Kosongkan ruang disk, lalu coba lagi.")
+        return StorageError(_("Disk penuh atau rusak."), hint=_("Kosongkan ruang disk, lalu coba lagi."))
     if "could not connect" in text or "connection" in text:
-        return StorageError("Server database tidak bisa dihubungi.", hint="Periksa alamat server dan jaringan.")
+        return StorageError(_("Server database tidak bisa dihubungi."), hint=_("Periksa alamat server dan jaringan."))
     if "not a database" in text or "malformed" in text:
-        return StorageError("File ini bukan database ATENSI atau sudah rusak.", hint="Pilih file lain atau pulihkan cadangan.")
-    return StorageError("Database menolak perintah.", hint="Coba lagi; bila terus terjadi, hubungi admin.")
+        return StorageError(
+            _("File ini bukan database ATENSI atau sudah rusak."), hint=_("Pilih file lain atau pulihkan cadangan.")
+        )
+    return StorageError(_("Database menolak perintah."), hint=_("Coba lagi; bila terus terjadi, hubungi admin."))
 
 
 def resolve_db_url(explicit: str | None, default_url: str) -> str:

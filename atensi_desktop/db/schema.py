@@ -16,6 +16,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.engine import Engine
 
 from atensi_desktop.errors import StorageError, UserError
+from atensi_desktop.i18n import _
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,8 +62,8 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None, db_file: Path | N
     script = ScriptDirectory.from_config(alembic_config())
     if current is not None and current not in {r.revision for r in script.walk_revisions()}:
         raise UserError(
-            "Database ini dibuat oleh versi ATENSI Desktop yang lebih baru.",
-            hint="Perbarui aplikasi ini dulu, lalu buka database itu lagi.",
+            _("Database ini dibuat oleh versi ATENSI Desktop yang lebih baru."),
+            hint=_("Perbarui aplikasi ini dulu, lalu buka database itu lagi."),
         )
     if current is not None and db_file is not None and backup_dir is not None:
         backup_sqlite(db_file, backup_dir, reason=f"sebelum-migrasi-{current}")
@@ -87,5 +88,5 @@ def backup_sqlite(db_file: Path, backup_dir: Path, *, reason: str) -> Path:
         src.close()
         dst.close()
     except sqlite3.Error as err:
-        raise StorageError("Cadangan database gagal dibuat.", hint="Periksa ruang disk dan izin folder.") from err
+        raise StorageError(_("Cadangan database gagal dibuat."), hint=_("Periksa ruang disk dan izin folder.")) from err
     return target

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from atensi_desktop.i18n import _
+
 NIK_LENGTH = 16
 FEMALE_DAY_OFFSET = 40
 
@@ -77,17 +79,19 @@ def check_nik(
     raw = (value or "").strip()
     cleaned = _SEPARATORS.sub("", raw)
     if not cleaned:
-        return _invalid(cleaned, "NIK belum diisi.")
+        return _invalid(cleaned, _("NIK belum diisi."))
     if not cleaned.isdigit():
         if _EXCEL_NUMBER.match(raw):
             return _invalid(
                 cleaned,
-                "NIK hanya boleh berisi angka; yang diisi tampak seperti angka yang diubah Excel "
-                f"({raw}). Ketik ulang ke-16 angka NIK dari KTP atau KK.",
+                _(
+                    "NIK hanya boleh berisi angka; yang diisi tampak seperti angka yang diubah Excel "
+                    "({raw}). Ketik ulang ke-16 angka NIK dari KTP atau KK."
+                ).format(raw=raw),
             )
-        return _invalid(cleaned, "NIK hanya boleh berisi angka.")
+        return _invalid(cleaned, _("NIK hanya boleh berisi angka."))
     if len(cleaned) != NIK_LENGTH:
-        return _invalid(cleaned, f"NIK harus 16 angka; yang diisi {len(cleaned)} angka.")
+        return _invalid(cleaned, _("NIK harus 16 angka; yang diisi {count} angka.").format(count=len(cleaned)))
 
     errors: list[str] = []
     warnings: list[str] = []
@@ -100,8 +104,10 @@ def check_nik(
 
     if not 11 <= int(province) <= 99:
         errors.append(
-            f"Dua angka pertama NIK adalah kode provinsi dan harus antara 11 dan 99; yang diisi {province}. "
-            "Periksa kembali NIK di KTP atau KK."
+            _(
+                "Dua angka pertama NIK adalah kode provinsi dan harus antara 11 dan 99; yang diisi {province}. "
+                "Periksa kembali NIK di KTP atau KK."
+            ).format(province=province)
         )
 
     sex: str | None = None
@@ -112,12 +118,18 @@ def check_nik(
         sex, day = "P", dd - FEMALE_DAY_OFFSET
     else:
         errors.append(
-            f"Angka ke-7 dan ke-8 NIK adalah tanggal lahir: 01–31 untuk laki-laki, 41–71 untuk perempuan "
-            f"(tanggal ditambah 40); yang diisi {cleaned[6:8]}."
+            _(
+                "Angka ke-7 dan ke-8 NIK adalah tanggal lahir: 01–31 untuk laki-laki, 41–71 untuk perempuan "
+                "(tanggal ditambah 40); yang diisi {digits}."
+            ).format(digits=cleaned[6:8])
         )
     month_ok = 1 <= mm <= 12
     if not month_ok:
-        errors.append(f"Angka ke-9 dan ke-10 NIK adalah bulan lahir dan harus 01–12; yang diisi {cleaned[8:10]}.")
+        errors.append(
+            _("Angka ke-9 dan ke-10 NIK adalah bulan lahir dan harus 01–12; yang diisi {digits}.").format(
+                digits=cleaned[8:10]
+            )
+        )
 
     birth_date: date | None = None
     if sex is not None and month_ok:
@@ -128,12 +140,13 @@ def check_nik(
             birth_date = date(year, mm, day)
         except ValueError:
             errors.append(
-                f"Tanggal lahir di NIK ({day:02d}-{mm:02d}-{year}) tidak ada di kalender. "
-                "Periksa angka ke-7 sampai ke-12 NIK."
+                _(
+                    "Tanggal lahir di NIK ({date}) tidak ada di kalender. Periksa angka ke-7 sampai ke-12 NIK."
+                ).format(date=f"{day:02d}-{mm:02d}-{year}")
             )
 
     if serial == "0000":
-        errors.append("Empat angka terakhir NIK adalah nomor urut dan tidak boleh 0000.")
+        errors.append(_("Empat angka terakhir NIK adalah nomor urut dan tidak boleh 0000."))
 
     if known_region is not None and not errors:
         if not known_region(province_code):
@@ -156,10 +169,10 @@ def check_nik(
 
 
 def _unknown_region(code: str) -> str:
-    return (
-        f"Kode wilayah {code} di NIK tidak ada dalam daftar wilayah yang dimuat; NIK tetap bisa dipakai "
+    return _(
+        "Kode wilayah {code} di NIK tidak ada dalam daftar wilayah yang dimuat; NIK tetap bisa dipakai "
         "karena mencatat wilayah pertama kali terdaftar."
-    )
+    ).format(code=code)
 
 
 def _invalid(cleaned: str, message: str) -> NikCheck:

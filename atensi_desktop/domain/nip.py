@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from atensi_desktop.i18n import _
+
 NIP_LENGTH = 18
 NO_KK_LENGTH = 16
 MIN_AGE_AT_TMT = 15
@@ -60,13 +62,12 @@ def check_nip(value: str | None) -> NipCheck:
     """Check a NIP as typed (spaces, dots and dashes ignored) and decode it."""
     cleaned = _SEPARATORS.sub("", (value or "").strip())
     if not cleaned:
-        return NipCheck(False, ("NIP belum diisi.",), None, None, None, cleaned)
+        return NipCheck(False, (_("NIP belum diisi."),), None, None, None, cleaned)
     if not cleaned.isdigit():
-        return NipCheck(False, ("NIP hanya boleh berisi angka.",), None, None, None, cleaned)
+        return NipCheck(False, (_("NIP hanya boleh berisi angka."),), None, None, None, cleaned)
     if len(cleaned) != NIP_LENGTH:
-        return NipCheck(
-            False, (f"NIP harus 18 angka; yang diisi {len(cleaned)} angka.",), None, None, None, cleaned
-        )
+        message = _("NIP harus 18 angka; yang diisi {count} angka.").format(count=len(cleaned))
+        return NipCheck(False, (message,), None, None, None, cleaned)
 
     errors: list[str] = []
     birth_date: date | None = None
@@ -74,8 +75,10 @@ def check_nip(value: str | None) -> NipCheck:
         birth_date = date(int(cleaned[0:4]), int(cleaned[4:6]), int(cleaned[6:8]))
     except ValueError:
         errors.append(
-            f"Delapan angka pertama NIP adalah tanggal lahir (tahun, bulan, tanggal); "
-            f"{cleaned[6:8]}-{cleaned[4:6]}-{cleaned[0:4]} bukan tanggal yang ada di kalender."
+            _(
+                "Delapan angka pertama NIP adalah tanggal lahir (tahun, bulan, tanggal); "
+                "{date} bukan tanggal yang ada di kalender."
+            ).format(date=f"{cleaned[6:8]}-{cleaned[4:6]}-{cleaned[0:4]}")
         )
 
     tmt: tuple[int, int] | None = None
@@ -84,12 +87,16 @@ def check_nip(value: str | None) -> NipCheck:
         pass  # PPPK numbers carry 21 where a PNS NIP has the TMT month (inference; see domain.md §4.3)
     elif not 1 <= tmt_month <= 12:
         errors.append(
-            f"Angka ke-13 dan ke-14 NIP adalah bulan TMT pengangkatan dan harus 01–12; yang diisi {cleaned[12:14]}."
+            _(
+                "Angka ke-13 dan ke-14 NIP adalah bulan TMT pengangkatan dan harus 01–12; yang diisi {digits}."
+            ).format(digits=cleaned[12:14])
         )
     elif birth_date is not None and tmt_year < birth_date.year + MIN_AGE_AT_TMT:
         errors.append(
-            f"TMT pengangkatan di NIP ({tmt_month:02d}-{tmt_year}) terlalu dekat dengan tahun lahir "
-            f"({birth_date.year}); periksa angka ke-9 sampai ke-12 NIP."
+            _(
+                "TMT pengangkatan di NIP ({tmt}) terlalu dekat dengan tahun lahir "
+                "({birth_year}); periksa angka ke-9 sampai ke-12 NIP."
+            ).format(tmt=f"{tmt_month:02d}-{tmt_year}", birth_year=birth_date.year)
         )
     else:
         tmt = (tmt_year, tmt_month)
@@ -97,10 +104,12 @@ def check_nip(value: str | None) -> NipCheck:
     sex: str | None = {"1": "L", "2": "P"}.get(cleaned[14])
     if sex is None:
         errors.append(
-            f"Angka ke-15 NIP adalah jenis kelamin: 1 untuk laki-laki, 2 untuk perempuan; yang diisi {cleaned[14]}."
+            _(
+                "Angka ke-15 NIP adalah jenis kelamin: 1 untuk laki-laki, 2 untuk perempuan; yang diisi {digit}."
+            ).format(digit=cleaned[14])
         )
     if cleaned[15:] == "000":
-        errors.append("Tiga angka terakhir NIP adalah nomor urut dan tidak boleh 000.")
+        errors.append(_("Tiga angka terakhir NIP adalah nomor urut dan tidak boleh 000."))
 
     return NipCheck(not errors, tuple(errors), birth_date, tmt, sex, cleaned)
 
@@ -109,9 +118,10 @@ def check_no_kk(value: str | None) -> NoKkCheck:
     """Check a No. KK as typed (spaces, dots and dashes ignored): 16 digits."""
     cleaned = _SEPARATORS.sub("", (value or "").strip())
     if not cleaned:
-        return NoKkCheck(False, ("Nomor KK belum diisi.",), cleaned)
+        return NoKkCheck(False, (_("Nomor KK belum diisi."),), cleaned)
     if not cleaned.isdigit():
-        return NoKkCheck(False, ("Nomor KK hanya boleh berisi angka.",), cleaned)
+        return NoKkCheck(False, (_("Nomor KK hanya boleh berisi angka."),), cleaned)
     if len(cleaned) != NO_KK_LENGTH:
-        return NoKkCheck(False, (f"Nomor KK harus 16 angka; yang diisi {len(cleaned)} angka.",), cleaned)
+        message = _("Nomor KK harus 16 angka; yang diisi {count} angka.").format(count=len(cleaned))
+        return NoKkCheck(False, (message,), cleaned)
     return NoKkCheck(True, (), cleaned, f"{cleaned[0:2]}.{cleaned[2:4]}.{cleaned[4:6]}")

@@ -16,7 +16,7 @@ from atensi_desktop.db.models import Client, Household, Office, Wilayah
 from atensi_desktop.domain.names import normalize_name
 from atensi_desktop.domain.nik import check_nik, mask_nik, normalize_nik
 from atensi_desktop.errors import NotFoundError, ValidationError
-from atensi_desktop.i18n import format_date_short
+from atensi_desktop.i18n import _, format_date_short
 from atensi_desktop.refdata import ref_list
 from atensi_desktop.sync.ids import display_id
 
@@ -151,32 +151,32 @@ def validate_client(values: Mapping[str, Any], *, today: dt.date | None = None) 
             value = value or None
         clean[key] = value
     if "name" in clean and (not clean["name"] or len(clean["name"]) < 2):
-        problems["name"] = "Nama wajib diisi (paling sedikit 2 huruf)."
+        problems["name"] = _("Nama wajib diisi (paling sedikit 2 huruf).")
     if clean.get("sex") is not None and clean["sex"] not in ("L", "P"):
-        problems["sex"] = "Jenis kelamin harus L (laki-laki) atau P (perempuan)."
+        problems["sex"] = _("Jenis kelamin harus L (laki-laki) atau P (perempuan).")
     birth = clean.get("birth_date")
     if isinstance(birth, str):
         try:
             birth = clean["birth_date"] = dt.date.fromisoformat(birth)
         except ValueError:
-            problems["birth_date"] = "Tanggal lahir tidak sah; tulis seperti 1990-09-05."
+            problems["birth_date"] = _("Tanggal lahir tidak sah; tulis seperti 1990-09-05.")
             birth = None
     if isinstance(birth, dt.date) and birth > today:
-        problems["birth_date"] = "Tanggal lahir tidak boleh di masa depan."
+        problems["birth_date"] = _("Tanggal lahir tidak boleh di masa depan.")
     for key, listname in (("religion", "religions"), ("education", "education"),
                           ("marital_status", "marital_status"), ("relation_to_head", "family_relations"),
                           ("cluster", "clusters")):
         if clean.get(key) is not None and clean[key] not in ref_list(listname):
-            problems[key] = f"Pilihan {clean[key]!r} tidak ada dalam daftar."
+            problems[key] = _("Pilihan {choice} tidak ada dalam daftar.").format(choice=repr(clean[key]))
     if clean.get("ppks_categories") is not None:
         cats = list(dict.fromkeys(clean["ppks_categories"]))
         unknown = [c for c in cats if c not in ref_list("ppks")]
         if unknown:
-            problems["ppks_categories"] = f"Kategori PPKS tidak dikenal: {', '.join(unknown)}."
+            problems["ppks_categories"] = _("Kategori PPKS tidak dikenal: {codes}.").format(codes=", ".join(unknown))
         clean["ppks_categories"] = cats or None
     desil = clean.get("dtsen_desil")
     if desil is not None and (not isinstance(desil, int) or not 1 <= desil <= 10):
-        problems["dtsen_desil"] = "Desil DTSEN harus angka 1 sampai 10."
+        problems["dtsen_desil"] = _("Desil DTSEN harus angka 1 sampai 10.")
     if clean.get("nik"):
         check = check_nik(clean["nik"], today=today)
         if not check.valid:
@@ -185,15 +185,13 @@ def validate_client(values: Mapping[str, Any], *, today: dt.date | None = None) 
             clean["nik"] = normalize_nik(clean["nik"])
             warnings.extend(check.warnings)
             if check.sex and clean.get("sex") and check.sex != clean["sex"]:
-                problems["sex"] = (
-                    f"Jenis kelamin di NIK ({'perempuan' if check.sex == 'P' else 'laki-laki'}) tidak sama "
-                    "dengan jenis kelamin yang diisi."
-                )
+                problems["sex"] = _(
+                    "Jenis kelamin di NIK ({sex}) tidak sama dengan jenis kelamin yang diisi."
+                ).format(sex=_("perempuan") if check.sex == "P" else _("laki-laki"))
             if check.birth_date and isinstance(birth, dt.date) and check.birth_date != birth:
-                problems["birth_date"] = (
-                    f"Tanggal lahir di NIK ({format_date_short(check.birth_date)}) tidak sama dengan "
-                    f"tanggal lahir ({format_date_short(birth)})."
-                )
+                problems["birth_date"] = _(
+                    "Tanggal lahir di NIK ({nik_date}) tidak sama dengan tanggal lahir ({form_date})."
+                ).format(nik_date=format_date_short(check.birth_date), form_date=format_date_short(birth))
     if problems:
         raise ValidationError(problems)
     return clean, warnings
@@ -206,7 +204,7 @@ def _office_code(session: Session, office_id: uuid.UUID | None) -> str | None:
 def create_client(db: Database, values: Mapping[str, Any]) -> ClientDTO:
     """Register a new client (validated); returns it with any warnings (e.g. an unknown NIK region)."""
     if "name" not in values:
-        raise ValidationError({"name": "Nama wajib diisi (paling sedikit 2 huruf)."})
+        raise ValidationError({"name": _("Nama wajib diisi (paling sedikit 2 huruf).")})
     clean, warnings = validate_client(values)
     with db.session() as s:
         client = Client(**clean)
@@ -256,7 +254,7 @@ def get_client(db: Database, client_id: uuid.UUID) -> ClientDTO:
 def _get(session: Session, client_id: uuid.UUID) -> Client:
     client = session.get(Client, client_id)
     if client is None:
-        raise NotFoundError("Klien tidak ditemukan.", hint="Cari lagi di daftar klien.")
+        raise NotFoundError(_("Klien tidak ditemukan."), hint=_("Cari lagi di daftar klien."))
     return client
 
 

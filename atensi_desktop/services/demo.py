@@ -15,6 +15,7 @@ from sqlalchemy import select
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import Client, ClientCase, Household, Office, Wilayah, Worker
 from atensi_desktop.errors import UserError
+from atensi_desktop.i18n import _, format_number
 from atensi_desktop.progress import Progress
 from atensi_desktop.resources import load_json
 from atensi_desktop.sync.ids import display_id, uuid7
@@ -47,7 +48,7 @@ class DemoResult:
 def check_count(count: int) -> None:
     """The demo size must be sensible; refused before anything is opened or written."""
     if count < 1 or count > MAX_DEMO:
-        raise UserError(f"Jumlah klien contoh harus 1 sampai {MAX_DEMO:,}.".replace(",", "."))
+        raise UserError(_("Jumlah klien contoh harus 1 sampai {maximum}.").format(maximum=format_number(MAX_DEMO)))
 
 
 def _categories(rng: random.Random, cluster: str, age: int, sex: str) -> list[str]:
@@ -145,7 +146,7 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
         desa = _desa_codes(db, office_prefix) or _desa_codes(db, "63.06")
     maker = _Maker(seed, desa, today)
     rng = maker.rng
-    progress.start(count, "Membuat data contoh")
+    progress.start(count, _("Membuat data contoh"))
     made_clients = made_households = made_cases = 0
     with db.session() as s:
         worker_names = maker.names["workers"]
@@ -210,7 +211,7 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
             made_households += len(households)
             made_cases += len(cases)
             progress.step(len(clients))
-        progress.finish("Data contoh selesai dibuat")
+        progress.finish(_("Data contoh selesai dibuat"))
     return DemoResult(clients=made_clients, households=made_households, cases=made_cases,
                       workers=len(worker_ids))
 

@@ -12,6 +12,7 @@ from atensi_desktop.db.engine import Database, read_meta, write_meta
 from atensi_desktop.db.models import Office, User, Worker
 from atensi_desktop.domain.names import fold
 from atensi_desktop.errors import UserError, ValidationError
+from atensi_desktop.i18n import _
 from atensi_desktop.refdata import ref_list
 
 _SKIP_WORDS = {"dan", "di", "ke", "dari", "the", "of"}
@@ -102,20 +103,22 @@ def validate_office(data: OfficeInput) -> OfficeInput:
     problems: dict[str, str] = {}
     name = " ".join((data.name or "").split())
     if len(name) < 3:
-        problems["name"] = "Nama kantor wajib diisi (paling sedikit 3 huruf)."
+        problems["name"] = _("Nama kantor wajib diisi (paling sedikit 3 huruf).")
     if data.office_type not in ref_list("office_types"):
-        problems["office_type"] = "Jenis kantor tidak dikenal; pilih LKS, panti, Dinas Sosial atau Sentra."
+        problems["office_type"] = _("Jenis kantor tidak dikenal; pilih LKS, panti, Dinas Sosial atau Sentra.")
     code = (data.code or suggest_code(name)).upper().replace(" ", "")
     if not _CODE_RE.match(code):
-        problems["code"] = "Kode kantor hanya huruf besar dan angka, 2–12 karakter (contoh: DSHSS)."
+        problems["code"] = _("Kode kantor hanya huruf besar dan angka, 2–12 karakter (contoh: DSHSS).")
     wilayah = data.wilayah_code
     if wilayah:
         try:
             wilayah = normalize_code(wilayah)
         except ValueError:
-            problems["wilayah_code"] = f"Kode wilayah {wilayah!r} tidak sah; contoh: 63.06 atau 63.06.05."
+            problems["wilayah_code"] = _("Kode wilayah {code} tidak sah; contoh: 63.06 atau 63.06.05.").format(
+                code=repr(wilayah)
+            )
     if data.email and "@" not in data.email:
-        problems["email"] = "Alamat e-mail tidak sah; contoh: dinsos@hulusungaiselatankab.go.id."
+        problems["email"] = _("Alamat e-mail tidak sah; contoh: dinsos@hulusungaiselatankab.go.id.")
     if data.head_nip:
         nip = check_nip(data.head_nip)
         if not nip.valid:
@@ -169,9 +172,9 @@ def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | 
     """First run: create (or update) this installation's office, its first worker and the first user."""
     data = validate_office(office)
     if worker is not None and len(" ".join(worker.name.split())) < 3:
-        raise ValidationError({"worker_name": "Nama pendamping wajib diisi (paling sedikit 3 huruf)."})
+        raise ValidationError({"worker_name": _("Nama pendamping wajib diisi (paling sedikit 3 huruf).")})
     if worker is not None and worker.worker_type not in ref_list("worker_types"):
-        raise ValidationError({"worker_type": "Jenis pendamping tidak dikenal."})
+        raise ValidationError({"worker_type": _("Jenis pendamping tidak dikenal.")})
     with db.session() as s:
         existing_id = read_meta(s, "office_id")
         row = s.get(Office, uuid.UUID(existing_id)) if existing_id else None
@@ -212,7 +215,7 @@ def update_office(db: Database, office_id: uuid.UUID, data: OfficeInput) -> Offi
     with db.session() as s:
         row = s.get(Office, office_id)
         if row is None or row.deleted:
-            raise UserError("Kantor tidak ditemukan.")
+            raise UserError(_("Kantor tidak ditemukan."))
         _apply(row, clean)
         s.flush()
         return _to_dto(row)

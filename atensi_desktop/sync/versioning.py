@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from atensi_desktop.db.base import is_synced, utcnow, versioned_columns
 from atensi_desktop.db.models.sync_meta import ChangeSet, SyncState, Version
 from atensi_desktop.errors import UserError
+from atensi_desktop.i18n import _
 from atensi_desktop.sync import hlc as hlc_mod
 from atensi_desktop.sync.ids import uuid7
 
@@ -108,8 +109,8 @@ def tick(conn: Connection, count: int, *, now_ms: int | None = None) -> tuple[in
     site, new_hlc, last_seq = row
     if hlc_mod.physical_ms(new_hlc) - now > DAY_MS:
         raise UserError(
-            "Tanggal dan jam komputer ini lebih awal dari data yang sudah tersimpan.",
-            hint="Betulkan tanggal dan jam komputer, lalu simpan lagi.",
+            _("Tanggal dan jam komputer ini lebih awal dari data yang sudah tersimpan."),
+            hint=_("Betulkan tanggal dan jam komputer, lalu simpan lagi."),
         )
     return site, new_hlc, last_seq
 
