@@ -27,10 +27,11 @@ class AppContext:
 
 
 def open_app(db_url: str | None = None, data_dir: str | None = None, *, upgrade: bool = True,
-             configure_logging: bool = False) -> AppContext:
+             configure_logging: bool = False, language: str | None = None) -> AppContext:
     """Resolve folders (--data-dir / ATENSI_HOME), load settings, open (create/upgrade) the database.
 
-    Raises UserError or StorageError with a message in Bahasa Indonesia when something is wrong.
+    `language` overrides the language chosen in the settings (the command line always speaks Bahasa
+    Indonesia). Raises UserError or StorageError with a message when something is wrong.
     """
     paths = resolve_paths(data_dir)
     url = resolve_db_url(db_url, paths.default_db_url)
@@ -39,6 +40,6 @@ def open_app(db_url: str | None = None, data_dir: str | None = None, *, upgrade:
     if configure_logging:
         setup_logging(paths.logs)
     settings = load_settings(paths.settings_file)
-    set_language(settings.language)
+    set_language(language or settings.language)
     db = open_database(url, paths, upgrade=upgrade)
     return AppContext(db=db, paths=paths, settings=settings)

@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _open(args: argparse.Namespace, *, upgrade: bool = True):
     from atensi_desktop.app_context import open_app
 
-    return open_app(args.db, args.data_dir, upgrade=upgrade, configure_logging=True)
+    return open_app(args.db, args.data_dir, upgrade=upgrade, configure_logging=True, language="id")
 
 
 def _progress_printer(label: str) -> Progress:

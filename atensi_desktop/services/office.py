@@ -107,7 +107,7 @@ def validate_office(data: OfficeInput) -> OfficeInput:
     if data.office_type not in ref_list("office_types"):
         problems["office_type"] = _("Jenis kantor tidak dikenal; pilih LKS, panti, Dinas Sosial atau Sentra.")
     code = (data.code or suggest_code(name)).upper().replace(" ", "")
-    if not _CODE_RE.match(code):
+    if not _CODE_RE.match(code) and (data.code or "name" not in problems):  # no noise from a bad name
         problems["code"] = _("Kode kantor hanya huruf besar dan angka, 2–12 karakter (contoh: DSHSS).")
     wilayah = data.wilayah_code
     if wilayah:
@@ -126,6 +126,30 @@ def validate_office(data: OfficeInput) -> OfficeInput:
     if problems:
         raise ValidationError(problems)
     return replace(data, name=name, code=code, wilayah_code=wilayah)
+
+
+def validate_worker(data: WorkerInput) -> WorkerInput:
+    """Check a worker (pendamping) form: name, type, and the NIP (18 digits, decoded) when given."""
+    from atensi_desktop.domain.nip import check_nip, normalize_nip
+
+    problems: dict[str, str] = {}
+    name = " ".join((data.name or "").split())
+    if len(name) < 3:
+        problems["name"] = _("Nama pendamping wajib diisi (paling sedikit 3 huruf).")
+    if data.worker_type not in ref_list("worker_types"):
+        problems["type"] = _("Jenis pendamping tidak dikenal.")
+    nip = data.nip.strip() if data.nip else None
+    if nip:
+        check = check_nip(nip)
+        if check.valid:
+            nip = normalize_nip(nip)
+        else:
+            problems["nip"] = check.errors[0]
+    if data.email and "@" not in data.email:
+        problems["email"] = _("Alamat e-mail tidak sah; contoh: dinsos@hulusungaiselatankab.go.id.")
+    if problems:
+        raise ValidationError(problems)
+    return replace(data, name=name, nip=nip or None)
 
 
 def _to_dto(office: Office) -> OfficeDTO:
@@ -170,11 +194,18 @@ def _apply(office: Office, data: OfficeInput) -> None:
 
 def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | None = None) -> SetupResult:
     """First run: create (or update) this installation's office, its first worker and the first user."""
-    data = validate_office(office)
-    if worker is not None and len(" ".join(worker.name.split())) < 3:
-        raise ValidationError({"worker_name": _("Nama pendamping wajib diisi (paling sedikit 3 huruf).")})
-    if worker is not None and worker.worker_type not in ref_list("worker_types"):
-        raise ValidationError({"worker_type": _("Jenis pendamping tidak dikenal.")})
+    problems: dict[str, str] = {}
+    try:
+        data = validate_office(office)
+    except ValidationError as err:
+        problems.update(err.problems)
+    if worker is not None:
+        try:
+            worker = validate_worker(worker)
+        except ValidationError as err:
+            problems.update({f"worker_{key}": message for key, message in err.problems.items()})
+    if problems:
+        raise ValidationError(problems)
     with db.session() as s:
         existing_id = read_meta(s, "office_id")
         row = s.get(Office, uuid.UUID(existing_id)) if existing_id else None
@@ -189,7 +220,7 @@ def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | 
         s.info["office_id"] = row.id
         worker_id = None
         if worker is not None:
-            w = Worker(office_id=row.id, name=" ".join(worker.name.split()), worker_type=worker.worker_type,
+            w = Worker(office_id=row.id, name=worker.name, worker_type=worker.worker_type,
                        nip=worker.nip, rank=worker.rank, position=worker.position,
                        certificate_no=worker.certificate_no, phone=worker.phone, email=worker.email)
             s.add(w)

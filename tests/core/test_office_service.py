@@ -68,3 +68,17 @@ def test_update_office_changes_only_given_values(db):
 def test_office_type_and_code_suggestions(name, kind, code):
     assert guess_office_type(name) == kind
     assert suggest_code(name) == code
+
+
+def test_office_and_worker_problems_come_together_and_nip_is_checked(db):
+    with pytest.raises(ValidationError) as err:
+        setup_installation(db, OfficeInput(name="X"), WorkerInput(name="Rina", nip="19860926201513100"))
+    assert set(err.value.problems) == {"name", "worker_nip"}
+    assert "18 angka" in err.value.problems["worker_nip"]
+    result = setup_installation(db, OfficeInput(name="LKS Harapan"),
+                                WorkerInput(name="  Rina   Kartika ", nip="19860926 201505 2 001"))
+    with db.session() as s:
+        from atensi_desktop.db.models import Worker
+
+        worker = s.get(Worker, result.worker_id)
+        assert (worker.name, worker.nip) == ("Rina Kartika", "198609262015052001")

@@ -158,3 +158,18 @@ def test_logs_never_contain_names_or_nik(tmp_path, capsys):
     for secret in names + niks + ["6571014505100001"]:
         assert secret not in log_text
     assert os.environ.get("ATENSI_HOME") == env_before
+
+
+def test_command_line_speaks_indonesian_even_when_the_gui_is_set_to_english(tmp_path, capsys):
+    from atensi_desktop import i18n
+    from atensi_desktop.paths import resolve_paths
+    from atensi_desktop.settings import Settings, save_settings
+
+    home = tmp_path / "home"
+    save_settings(resolve_paths(home).settings_file, Settings(language="en"))
+    try:
+        assert run("--data-dir", str(home), "nik", "6571014505100001") == 0
+        assert i18n.current_language() == "id"
+        assert "Perempuan" in capsys.readouterr().out
+    finally:
+        i18n.set_language("id")
