@@ -88,8 +88,12 @@ class KlienView(View):
         header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         header.setStretchLastSection(True)
         metrics = table.fontMetrics()
+        bold = header.fontMetrics()
         for column, sample in enumerate(COLUMN_SAMPLES):
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            # wide enough for a typical value and for the (translated) title with its sort arrow
+            width = max(metrics.horizontalAdvance(sample) + 28, bold.horizontalAdvance(title) + 44)
+            header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.sectionClicked.connect(self._header_clicked)
         self._sort = (1, Qt.SortOrder.AscendingOrder)
