@@ -18,7 +18,7 @@ from atensi_desktop.domain.nik import check_nik, mask_nik, normalize_nik
 from atensi_desktop.errors import NotFoundError, ValidationError
 from atensi_desktop.i18n import _, format_date_short
 from atensi_desktop.refdata import ref_list
-from atensi_desktop.sync.ids import display_id
+from atensi_desktop.sync.ids import display_id, uuid7
 
 SORT_KEYS = ("name", "display_id", "birth_date", "created")
 EDITABLE = (
@@ -207,10 +207,7 @@ def create_client(db: Database, values: Mapping[str, Any]) -> ClientDTO:
         raise ValidationError({"name": _("Nama wajib diisi (paling sedikit 2 huruf).")})
     clean, warnings = validate_client(values)
     with db.session() as s:
-        client = Client(**clean)
-        from atensi_desktop.sync.ids import uuid7
-
-        client.id = uuid7()
+        client = Client(id=uuid7(), **clean)
         client.display_id = display_id(_office_code(s, db.office_id), client.id)
         s.add(client)
         s.flush()

@@ -14,6 +14,7 @@ from atensi_desktop.domain.names import fold
 from atensi_desktop.errors import UserError, ValidationError
 from atensi_desktop.i18n import _
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.sync.ids import uuid7
 
 _SKIP_WORDS = {"dan", "di", "ke", "dari", "the", "of"}
 _CODE_RE = re.compile(r"^[A-Z0-9]{2,12}$")
@@ -211,7 +212,7 @@ def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | 
         row = s.get(Office, uuid.UUID(existing_id)) if existing_id else None
         created = row is None
         if row is None:
-            row = Office(id=_new_id(), code=data.code or "", name=data.name, office_type=data.office_type)
+            row = Office(id=uuid7(), code=data.code or "", name=data.name, office_type=data.office_type)
             row.owner_office_id = row.id
             s.info["office_id"] = row.id
             s.add(row)
@@ -261,8 +262,3 @@ def list_workers(db: Database, *, office_id: uuid.UUID | None = None) -> list[tu
             q = q.where(Worker.office_id == office_id)
         return [(i, n, types.label(t)) for i, n, t in s.execute(q.order_by(Worker.name))]
 
-
-def _new_id() -> uuid.UUID:
-    from atensi_desktop.sync.ids import uuid7
-
-    return uuid7()

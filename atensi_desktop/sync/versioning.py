@@ -146,10 +146,13 @@ def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> 
     for obj in session.deleted:
         if is_synced(obj):
             raise RuntimeError("synced rows are never deleted: set deleted=True (a tombstone)")
+    office_id = session.info.get("office_id")
     for obj in session.new:
         if is_synced(obj):
             if obj.id is None:
                 obj.id = uuid7()
+            if obj.owner_office_id is None and office_id is not None:
+                obj.owner_office_id = office_id
             values = {c: getattr(obj, c) for c in versioned_columns(type(obj))}
             work.append((obj, {c: v for c, v in values.items() if v is not None}, True))
     for obj in session.dirty:
@@ -166,7 +169,6 @@ def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> 
     now = utcnow()
     wall = int(now.timestamp() * 1000)
     user_id = session.info.get("user_id")
-    office_id = session.info.get("office_id")
     rows: list[tuple] = []
     for obj, values, is_new in work:
         tbl = obj.__tablename__
@@ -174,16 +176,11 @@ def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> 
         obj.updated_at, obj.updated_by = now, user_id
         if is_new:
             obj.created_at, obj.created_by = now, user_id
-            if obj.owner_office_id is None and office_id is not None:
-                obj.owner_office_id = office_id
-                values["owner_office_id"] = office_id
         for col, value in values.items():
             seq += 1
             parent = parents.get(col)
             rows.append((site, seq, tbl, obj.id, col, stamp, encode_value(value),
                          json.dumps(parent) if parent else None))
-    if seq > last_seq:  # owner_office_id added above: reserve the extra numbers too
-        conn.execute(update(SyncState).where(SyncState.id == 1).values(seq=seq))
     record_change_set(conn, site, stamp, wall, user_id)
     insert_versions(conn, rows)
 
