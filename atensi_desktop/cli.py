@@ -9,6 +9,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from atensi_desktop import __version__
@@ -107,6 +108,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from atensi_desktop.services.office import (
         OfficeInput,
         guess_office_type,
+        installation_office,
+        office_input_from,
         setup_installation,
         validate_office,
     )
@@ -115,31 +118,29 @@ def cmd_init(args: argparse.Namespace) -> int:
         from atensi_desktop.services.demo import check_count
 
         check_count(args.demo)
-    office_input = None
-    if args.office or args.kode_wilayah or args.kode_kantor:
-        ctx_office = None
-        if not args.office:
-            ctx = _open(args)
-            try:
-                from atensi_desktop.services.office import installation_office
-
-                ctx_office = installation_office(ctx.db)
-            finally:
-                ctx.close()
-            if ctx_office is None:
-                raise _usage("--office wajib diisi saat identitas kantor belum diatur.")
-        name = args.office or ctx_office.name
-        office_input = validate_office(OfficeInput(
-            name=name,
-            office_type=args.jenis_kantor or (ctx_office.office_type if ctx_office else guess_office_type(name)),
-            code=args.kode_kantor or (ctx_office.code if ctx_office else None),
-            wilayah_code=args.kode_wilayah or (ctx_office.wilayah_code if ctx_office else None),
-        ))
+    wants_office = bool(args.office or args.kode_wilayah or args.kode_kantor or args.jenis_kantor)
+    if wants_office:  # bad values are refused before the database is even created
+        name = args.office or "Kantor"
+        validate_office(OfficeInput(name=name, office_type=args.jenis_kantor or guess_office_type(name),
+                                    code=args.kode_kantor, wilayah_code=args.kode_wilayah))
     ctx = _open(args)
     try:
         print(f"Database siap: {ctx.db_label}")
-        if office_input is not None:
-            result = setup_installation(ctx.db, office_input)
+        if wants_office:
+            current = installation_office(ctx.db)
+            if current is None and not args.office:
+                raise _usage("--office wajib diisi saat identitas kantor belum diatur.")
+            if current is None:
+                base = OfficeInput(name=args.office, office_type=guess_office_type(args.office))
+            else:
+                base = office_input_from(current)  # keep what the flags do not mention
+            result = setup_installation(ctx.db, replace(
+                base,
+                name=args.office or base.name,
+                office_type=args.jenis_kantor or base.office_type,
+                code=args.kode_kantor or base.code,
+                wilayah_code=args.kode_wilayah or base.wilayah_code,
+            ))
             verb = "dibuat" if result.created else "diperbarui"
             print(f"Identitas kantor {verb}: {result.office.name} ({result.office.code})")
         if args.demo is not None:

@@ -13,7 +13,7 @@ from atensi_desktop.db.models import Office, User, Worker
 from atensi_desktop.domain.names import fold
 from atensi_desktop.errors import UserError, ValidationError
 from atensi_desktop.i18n import _
-from atensi_desktop.refdata import ref_list
+from atensi_desktop.refdata import legal_basis_default, ref_list
 from atensi_desktop.sync.ids import uuid7
 
 _SKIP_WORDS = {"dan", "di", "ke", "dari", "the", "of"}
@@ -36,6 +36,7 @@ class OfficeInput:
     head_title: str | None = None
     head_rank: str | None = None
     head_nip: str | None = None
+    legal_basis: str | None = None  # None: the default of resources/refdata/legal_basis.json
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class OfficeDTO:
     head_title: str | None
     head_rank: str | None
     head_nip: str | None
+    legal_basis: str  # what reports cite: the office's choice, else the shipped default
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,8 @@ def validate_office(data: OfficeInput) -> OfficeInput:
             problems["head_nip"] = nip.errors[0]
     if problems:
         raise ValidationError(problems)
-    return replace(data, name=name, code=code, wilayah_code=wilayah)
+    legal = " ".join(data.legal_basis.split()) if data.legal_basis else None
+    return replace(data, name=name, code=code, wilayah_code=wilayah, legal_basis=legal or None)
 
 
 def validate_worker(data: WorkerInput) -> WorkerInput:
@@ -171,6 +174,7 @@ def _to_dto(office: Office) -> OfficeDTO:
         head_title=office.head_title,
         head_rank=office.head_rank,
         head_nip=office.head_nip,
+        legal_basis=office.legal_basis or legal_basis_default(),
     )
 
 
@@ -182,6 +186,17 @@ def installation_office(db: Database) -> OfficeDTO | None:
             return None
         office = s.get(Office, uuid.UUID(office_id))
         return _to_dto(office) if office is not None else None
+
+
+def office_input_from(office: OfficeDTO) -> OfficeInput:
+    """The editable values of an existing office: edit with dataclasses.replace, then save them all.
+
+    A form that shows only some fields must start from this, or saving would clear the others.
+    """
+    values = {f.name: getattr(office, f.name) for f in fields(OfficeInput)}
+    if values["legal_basis"] == legal_basis_default():
+        values["legal_basis"] = None
+    return OfficeInput(**values)
 
 
 def _apply(office: Office, data: OfficeInput) -> None:

@@ -82,3 +82,23 @@ def test_office_and_worker_problems_come_together_and_nip_is_checked(db):
 
         worker = s.get(Worker, result.worker_id)
         assert (worker.name, worker.nip) == ("Rina Kartika", "198609262015052001")
+
+
+def test_editing_from_the_existing_values_keeps_fields_a_form_does_not_show(db):
+    from dataclasses import replace
+
+    from atensi_desktop.refdata import legal_basis_default
+    from atensi_desktop.services.office import office_input_from
+
+    office = setup_installation(db, OfficeInput(
+        name="Dinas Sosial Kabupaten Hulu Sungai Selatan", office_type="dinas_sosial", postal_code="71211",
+        letterhead_lines=("PEMERINTAH KABUPATEN HULU SUNGAI SELATAN", "DINAS SOSIAL"),
+        head_name="Drs. H. Ahmad", head_nip="197001011995031001",
+        legal_basis="Permensos Nomor 15 Tahun 2025 tentang Asistensi Rehabilitasi Sosial")).office
+    edited = update_office(db, office.id, replace(office_input_from(office), phone="(0517) 21000"))
+    assert edited.phone == "(0517) 21000"
+    assert (edited.postal_code, edited.head_name, edited.head_nip) == ("71211", "Drs. H. Ahmad", "197001011995031001")
+    assert edited.letterhead_lines == office.letterhead_lines
+    assert edited.legal_basis.startswith("Permensos Nomor 15 Tahun 2025")
+    reset = update_office(db, office.id, replace(office_input_from(edited), legal_basis="  "))
+    assert reset.legal_basis == legal_basis_default()

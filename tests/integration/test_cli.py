@@ -173,3 +173,25 @@ def test_command_line_speaks_indonesian_even_when_the_gui_is_set_to_english(tmp_
         assert "Perempuan" in capsys.readouterr().out
     finally:
         i18n.set_language("id")
+
+
+def test_init_office_flags_change_only_what_they_name(tmp_path, capsys):
+    from dataclasses import replace
+
+    from atensi_desktop.app_context import open_app
+    from atensi_desktop.services.office import installation_office, office_input_from, update_office
+
+    db_file, home = tmp_path / "x.db", str(tmp_path / "home")
+    url = f"sqlite:///{db_file}"
+    assert run("--data-dir", home, "--db", url, "init", "--office", "LKS Harapan Bunda") == 0
+    ctx = open_app(url, home)
+    office = installation_office(ctx.db)
+    update_office(ctx.db, office.id, replace(office_input_from(office), address="Jl. Kamboja No. 2", city="Kandangan"))
+    ctx.close()
+    assert run("--data-dir", home, "--db", url, "init", "--kode-wilayah", "63.06") == 0
+    assert "Identitas kantor diperbarui: LKS Harapan Bunda (LHB)" in capsys.readouterr().out
+    ctx = open_app(url, home)
+    office = installation_office(ctx.db)
+    ctx.close()
+    assert (office.wilayah_code, office.address, office.city, office.code) == (
+        "63.06", "Jl. Kamboja No. 2", "Kandangan", "LHB")

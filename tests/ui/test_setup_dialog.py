@@ -133,3 +133,20 @@ def test_editing_prefills_and_hides_the_worker(qtbot, ctx, office):
     dlg.phone_edit.setText("(0517) 21000")
     dlg.save()
     assert installation_office(ctx.db).phone == "(0517) 21000"
+
+
+def test_editing_keeps_office_fields_the_dialog_does_not_show(qtbot, ctx):
+    from atensi_desktop.services.office import OfficeInput, setup_installation, update_office
+
+    office = setup_installation(ctx.db, OfficeInput(
+        name="Dinas Sosial Kabupaten Hulu Sungai Selatan", office_type="dinas_sosial",
+        letterhead_lines=("PEMERINTAH KABUPATEN HULU SUNGAI SELATAN", "DINAS SOSIAL"),
+        head_name="Drs. H. Ahmad", postal_code="71211")).office
+    dlg = SetupDialog(lambda data, _w: update_office(ctx.db, office.id, data), office=office, ask_worker=False)
+    qtbot.addWidget(dlg)
+    dlg.phone_edit.setText("(0517) 21000")
+    dlg.save()
+    saved = installation_office(ctx.db)
+    assert saved.phone == "(0517) 21000"
+    assert (saved.head_name, saved.postal_code, saved.letterhead_lines) == (
+        "Drs. H. Ahmad", "71211", office.letterhead_lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -30,6 +31,7 @@ from atensi_desktop.services.office import (
     WorkerInput,
     guess_office_type,
     installation_office,
+    office_input_from,
     setup_installation,
     suggest_code,
     update_office,
@@ -57,6 +59,7 @@ class SetupDialog(QDialog):
         self._describe_wilayah = describe_wilayah
         self._ask_worker = ask_worker
         self._editing = office is not None
+        self._original = office
         self.saved_office: OfficeDTO | None = None
         self.setWindowTitle(tr("Ubah identitas kantor") if self._editing else tr("Identitas kantor"))
         self.setModal(True)
@@ -242,7 +245,10 @@ class SetupDialog(QDialog):
     # --- saving --------------------------------------------------------------------------------------------
 
     def office_input(self) -> OfficeInput:
-        return OfficeInput(
+        """The form's values on top of the office being edited, so fields not on this form are kept."""
+        base = office_input_from(self._original) if self._original else OfficeInput(name="")
+        return replace(
+            base,
             name=self.name_edit.text().strip(),
             office_type=self.type_combo.currentData() or "",
             code=_text(self.code_edit),
