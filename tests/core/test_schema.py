@@ -46,3 +46,30 @@ def test_sqlite_runs_with_wal_and_foreign_keys(paths):
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         db.dispose()
+
+
+def test_upgrading_an_older_sqlite_database_backs_it_up_first(paths):
+    from alembic import command
+
+    from atensi_desktop.services.clients import count_clients, create_client
+
+    db = open_database(paths.default_db_url, paths)
+    create_client(db, {"name": "Siti Aminah", "sex": "P"})
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    db.dispose()
+    assert not paths.backups.exists() or not list(paths.backups.iterdir())
+    db = open_database(paths.default_db_url, paths)
+    try:
+        assert current_revision(db.engine) == HEAD_REVISION
+        backups = list(paths.backups.glob("*sebelum-migrasi-0001.db"))
+        assert len(backups) == 1
+        con = sqlite3.connect(backups[0])
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert con.execute("SELECT count(*) FROM client").fetchone() == (1,)
+        con.close()
+        assert count_clients(db) == 1
+    finally:
+        db.dispose()
