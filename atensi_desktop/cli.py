@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(p_nik, suppress=True)
     p_nik.add_argument("number", metavar="NIK")
     p_nik.set_defaults(handler=cmd_nik)
+
+    from atensi_desktop.cli_clients import add_client_commands
+
+    add_client_commands(sub, _global_options, _Parser)
     return parser
 
 

@@ -20,7 +20,7 @@ from atensi_desktop.i18n import _
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0002"  # the newest file in migrations/versions; bump with every new migration
+HEAD_REVISION = "0003"  # the newest file in migrations/versions; bump with every new migration
 
 
 def alembic_config():

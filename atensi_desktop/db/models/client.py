@@ -23,7 +23,7 @@ class Client(Synced, Base):
     alias: Mapped[str | None] = mapped_column(String(200))
     sex: Mapped[str | None] = mapped_column(String(1))
     birth_place: Mapped[str | None] = mapped_column(String(100))
-    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     birth_date_estimated: Mapped[bool] = mapped_column(default=False)
     religion: Mapped[str | None] = mapped_column(String(30))
     education: Mapped[str | None] = mapped_column(String(30))
