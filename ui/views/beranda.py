@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -26,10 +23,9 @@ from ui.change_bus import ChangeBus
 from ui.dialogs.setup import open_office_dialog
 from ui.errors import show_error
 from ui.i18n import tr
-from ui.icons import icon
 from ui.tasks import Task
 from ui.views.base import View
-from ui.widgets.common import make_card, make_label
+from ui.widgets.common import IconCard, make_card, make_label
 
 FIGURES = (
     ("clients", N_("Klien terdaftar")),
@@ -63,24 +59,10 @@ class BerandaView(View):
     # --- office ----------------------------------------------------------------------------------------
 
     def _office_card(self) -> QWidget:
-        card, layout = make_card(margins=16)
-        row = QHBoxLayout()
-        row.setSpacing(14)
-        badge = QLabel()
-        badge.setPixmap(icon("kantor").pixmap(QSize(32, 32)))
-        row.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
-        lines = QVBoxLayout()
-        lines.setSpacing(4)
-        self.office_name = make_label("", "subtitle", wrap=True)
+        card = IconCard(icon_name="kantor", button_text=tr("Atur identitas kantor…"))
+        self.office_name, self.office_details, self.setup_button = card.title_label, card.detail_label, card.button
         self.office_name.setObjectName("officeName")
-        self.office_details = make_label("", "muted", wrap=True, selectable=True)
-        lines.addWidget(self.office_name)
-        lines.addWidget(self.office_details)
-        row.addLayout(lines, 1)
-        self.setup_button = QPushButton(tr("Atur identitas kantor…"))
         self.setup_button.clicked.connect(self.open_setup)
-        row.addWidget(self.setup_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addLayout(row)
         return card
 
     @Slot()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QWidget
 
 from atensi_desktop import __version__
 from atensi_desktop.app_context import AppContext
@@ -16,7 +16,7 @@ from ui.errors import show_error
 from ui.i18n import tr
 from ui.views.base import View
 from ui.views.beranda import office_summary
-from ui.widgets.common import make_card, make_label
+from ui.widgets.common import IconCard, make_card, make_label
 
 LANGUAGES = (("id", "Bahasa Indonesia"), ("en", "English"))  # each named in its own language
 
@@ -36,21 +36,13 @@ class PengaturanView(View):
         self.show_office()
 
     def _office_card(self) -> QWidget:
-        card, layout = make_card()
-        layout.addWidget(make_label(tr("Identitas kantor"), "subtitle"))
-        row = QHBoxLayout()
-        lines = QVBoxLayout()
-        lines.setSpacing(2)
-        self.office_name = make_label("", "strong", wrap=True, selectable=True)
+        card = IconCard(heading=tr("Identitas kantor"), title_role="strong", line_spacing=2,
+                        button_text=tr("Ubah identitas kantor…"), button_align=Qt.AlignmentFlag.AlignTop)
+        self.office_name, self.office_label = card.title_label, card.detail_label
         self.office_name.setObjectName("officeName")
-        self.office_label = make_label("", "muted", wrap=True, selectable=True)
-        lines.addWidget(self.office_name)
-        lines.addWidget(self.office_label)
-        row.addLayout(lines, 1)
-        self.edit_office_button = QPushButton(tr("Ubah identitas kantor…"))
+        self.office_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edit_office_button = card.button
         self.edit_office_button.clicked.connect(self.edit_office)
-        row.addWidget(self.edit_office_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(row)
         return card
 
     def _database_card(self) -> QWidget:

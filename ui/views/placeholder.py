@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from atensi_desktop.app_context import AppContext
 from ui.change_bus import ChangeBus
 from ui.i18n import tr
-from ui.icons import icon
 from ui.views.base import View
-from ui.widgets.common import make_card, make_label
+from ui.widgets.common import IconCard
 
 
 class PlaceholderView(View):
@@ -20,20 +18,9 @@ class PlaceholderView(View):
                  parent: QWidget | None = None) -> None:
         super().__init__(ctx, bus, title, parent)
         self.name = name
-        card, layout = make_card(margins=20)
-        row = QHBoxLayout()
-        row.setSpacing(14)
-        badge = QLabel()
-        badge.setPixmap(icon("info").pixmap(QSize(28, 28)))
-        row.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
-        lines = QVBoxLayout()
-        lines.setSpacing(6)
-        self.message_label = make_label(tr("Layar {title} belum tersedia di versi ini.").format(title=title),
-                                        "subtitle", wrap=True)
-        self.purpose_label = make_label(purpose, "muted", wrap=True)
-        lines.addWidget(self.message_label)
-        lines.addWidget(self.purpose_label)
-        row.addLayout(lines, 1)
-        layout.addLayout(row)
+        card = IconCard(icon_name="info", icon_size=28, margins=20, line_spacing=6)
+        self.message_label, self.purpose_label = card.title_label, card.detail_label
+        self.message_label.setText(tr("Layar {title} belum tersedia di versi ini.").format(title=title))
+        self.purpose_label.setText(purpose)
         self.body.addWidget(card)
         self.body.addStretch(1)
