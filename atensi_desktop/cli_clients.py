@@ -53,6 +53,8 @@ def add_client_commands(sub: argparse._SubParsersAction, global_options: Callabl
     p.add_argument("file", metavar="FILE")
     p.add_argument("--mapping", metavar="FILE", help="JSON: kolom file -> isian klien")
     p.add_argument("--dry-run", action="store_true", help="periksa saja, jangan simpan")
+    p.add_argument("--lewati-terdaftar", action="store_true",
+                   help="lewati baris yang NIK-nya sudah terdaftar (bawaan: seluruh impor ditolak)")
     p.set_defaults(handler=_handler("atensi_desktop.cli_client_import", "cmd_import"))
 
     p = csub.add_parser("export", help="ekspor daftar klien (tersaring) ke XLSX")
