@@ -1,19 +1,30 @@
-"""Klien: the searchable, sortable client list (read-only for now; the registry screen grows from here)."""
+"""Klien: the searchable, sortable client list; "Klien baru" (Ctrl+N) and Enter or double-click open the form."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
+import uuid
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStackedWidget, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
 
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.errors import AtensiError
 from atensi_desktop.i18n import format_number
 from ui.change_bus import ChangeBus
-from ui.errors import show_bug
+from ui.dialogs.client_form import ClientFormDialog
+from ui.errors import show_bug, show_error
 from ui.i18n import tr
 from ui.icons import icon
-from ui.models.client_list import ClientListModel
+from ui.models.client_list import ID_ROLE, ClientListModel
 from ui.views.base import View
 from ui.widgets.common import make_label
 
@@ -33,6 +44,13 @@ class KlienView(View):
         self.count_label = make_label("", "muted")
         self.count_label.setObjectName("clientCount")
         self.header.addWidget(self.count_label)
+        self.new_button = QPushButton(icon("klien"), tr("Klien baru"))
+        self.new_button.setObjectName("newClient")
+        self.new_button.setToolTip(tr("Daftarkan klien baru (Ctrl+N)"))
+        self.new_button.clicked.connect(self.new_client)
+        self.header.addSpacing(12)
+        self.header.addWidget(self.new_button)
+        self.form: ClientFormDialog | None = None
 
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("clientSearch")
@@ -60,6 +78,8 @@ class KlienView(View):
         self.search_edit.textChanged.connect(self._search_timer.start)
         self.search_edit.returnPressed.connect(self._run_search)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        QShortcut(QKeySequence.StandardKey.New, self, self.new_client)
+        self.table.activated.connect(self._row_activated)
 
         self.model.load_started.connect(self._show_loading)
         self.model.loaded.connect(self._show_loaded)
@@ -138,6 +158,44 @@ class KlienView(View):
                       else Qt.SortOrder.AscendingOrder)
         self._header_clicked(column)
 
+    # --- the client form -------------------------------------------------------------------------------
+
+    @Slot()
+    def new_client(self) -> None:
+        self.open_form(None)
+
+    @Slot(QModelIndex)
+    def _row_activated(self, index: QModelIndex) -> None:
+        """Enter or double-click on a row: edit that client."""
+        client_id = index.data(ID_ROLE)
+        if client_id is not None:
+            self.open_form(client_id)
+
+    def open_form(self, client_id: uuid.UUID | None) -> ClientFormDialog | None:
+        """Open the client form (window-modal, not blocking); after a save the list refreshes."""
+        if self.form is not None:
+            self.form.raise_()
+            self.form.activateWindow()
+            return self.form
+        try:
+            dialog = ClientFormDialog(self.ctx, client_id=client_id, parent=self)
+        except AtensiError as exc:  # e.g. the client was archived or merged meanwhile
+            show_error(self, exc)
+            return None
+        dialog.finished.connect(lambda _result, d=dialog: self._form_finished(d))
+        self.form = dialog
+        dialog.open()
+        return dialog
+
+    def _form_finished(self, dialog: ClientFormDialog) -> None:
+        self.form = None
+        saved, other = dialog.saved_client, dialog.open_client_id
+        dialog.deleteLater()
+        if saved is not None:
+            self.bus.clients_changed.emit()
+        if other is not None:
+            self.open_form(other)
+
     # --- results ---------------------------------------------------------------------------------------
 
     @Slot()
@@ -158,8 +216,8 @@ class KlienView(View):
             self.empty_label.setText(tr("Tidak ada klien yang cocok dengan “{text}”.").format(text=text))
         else:
             self.empty_label.setText(tr(
-                "Belum ada klien.\nKlien yang sudah didaftarkan akan tampil di sini; "
-                "pendaftaran klien dari layar ini hadir di versi berikutnya."))
+                "Belum ada klien.\nKlien yang sudah didaftarkan akan tampil di sini. "
+                "Pilih “Klien baru” (Ctrl+N) untuk mendaftarkan klien pertama."))
         self.pages.setCurrentWidget(self.empty_label)
 
     @Slot(object)
