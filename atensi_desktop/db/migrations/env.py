@@ -4,6 +4,7 @@ from alembic import context
 
 from atensi_desktop.db import models  # noqa: F401 - registers the tables
 from atensi_desktop.db.base import Base
+from atensi_desktop.db.schema import include_name
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only via atensi_desktop.db.schema
@@ -14,6 +15,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # the hand-made search index objects of migration 0004
 )
 with context.begin_transaction():
     context.run_migrations()
