@@ -54,16 +54,48 @@ def missing_translations(language: str = "en") -> list[str]:
 
 def update(language: str = "en") -> int:
     """Merge new source strings into the catalog (keeping translations); print what is untranslated."""
-    path = LOCALE_DIR / language / "atensi.po"
-    target = load(language) if path.exists() else Catalog(locale=language)
-    target.update(extract(), update_header_comment=False, no_fuzzy_matching=True)
-    with path.open("wb") as fh:
-        write_po(fh, target, width=110, sort_output=False, ignore_obsolete=True)
+    update_quiet(language)
     todo = missing_translations(language)
     for message in todo:
         print(f"untranslated: {message}")
     return len(todo)
 
 
+def merge(fragment: Path, language: str = "en") -> int:
+    """Fill untranslated entries of the catalog from a fragment .po (a helper's or a translator's work).
+
+    Only msgids the sources use are taken; existing translations are kept. Returns how many were filled.
+    """
+    update_quiet(language)
+    path = LOCALE_DIR / language / "atensi.po"
+    target = load(language)
+    with fragment.open("rb") as fh:
+        extra = read_po(fh, locale=language)
+    filled = 0
+    for message in extra:
+        if not message.id or not message.string:
+            continue
+        found = target.get(message.id, context=message.context)
+        if found is not None and (not found.string or found.fuzzy):
+            found.string, found.flags = message.string, set()
+            filled += 1
+    with path.open("wb") as fh:
+        write_po(fh, target, width=110, sort_output=False, ignore_obsolete=True)
+    return filled
+
+
+def update_quiet(language: str) -> None:
+    path = LOCALE_DIR / language / "atensi.po"
+    target = load(language) if path.exists() else Catalog(locale=language)
+    target.update(extract(), update_header_comment=False, no_fuzzy_matching=True)
+    with path.open("wb") as fh:
+        write_po(fh, target, width=110, sort_output=False, ignore_obsolete=True)
+
+
 if __name__ == "__main__":
-    sys.exit(1 if update(sys.argv[1] if len(sys.argv) > 1 else "en") else 0)
+    args = sys.argv[1:]
+    if args[:1] == ["--merge"]:
+        for name in args[1:]:
+            print(f"{name}: {merge(Path(name))} translations merged")
+        args = []
+    sys.exit(1 if update(args[0] if args else "en") else 0)
