@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     from atensi_desktop.cli_clients import add_client_commands
 
     add_client_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_workers import add_worker_commands
+
+    add_worker_commands(sub, _global_options, _Parser)
     return parser
 
 

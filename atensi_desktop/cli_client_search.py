@@ -6,8 +6,6 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -216,117 +214,19 @@ def query_from_filters(args: argparse.Namespace, db=None):
     )
 
 
-def _check_target(path: Path) -> None:
-    if path.suffix.lower() != ".xlsx":
-        raise UserError(f"Nama file ekspor harus berakhiran .xlsx: {str(path)!r}.")
-    if path.is_dir():
-        raise UserError(f"{str(path)!r} adalah folder; tulis nama file, mis. {str(path / 'klien.xlsx')!r}.")
-    if not path.parent.is_dir():
-        raise UserError(f"Folder {str(path.parent)!r} tidak ada; buat dulu atau pilih folder lain.")
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UserError(f"Tidak bisa menulis {str(path)!r}: tidak ada izin menulis di sana. Pilih folder lain.")
-
-
-_EXPORT_COLUMNS = (  # (header, width)
-    ("ID klien", 15), ("Nama", 28), ("Alias", 16), ("NIK", 19), ("No. KK", 19), ("L/P", 5), ("Tempat lahir", 16),
-    ("Tanggal lahir", 13), ("Umur", 6), ("Alamat", 36), ("Kode wilayah", 15), ("Desa/Kelurahan", 22),
-    ("Klaster", 22), ("Kategori PPKS", 36), ("Desil DTSEN", 11), ("Telepon", 15), ("Diarsipkan", 11),
-)
-
-
-def write_clients_xlsx(db, query, target: Path, *, progress=None, progress_from: int = 0,
-                       today: dt.date | None = None) -> int:
-    """Write the clients matching `query` (in its order) to an XLSX file; returns how many.
-
-    Write-only workbook (rows streamed, memory flat at any size): bold frozen header row, dates as real
-    dates, NIK and No. KK as text so spreadsheets never turn them into 6,30601E+15.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from atensi_desktop.services.clients import count_clients, iter_export_rows
-
-    total = count_clients(db, query, today=today)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Klien")
-    ws.freeze_panes = "A2"
-    for i, (_header, width) in enumerate(_EXPORT_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    bold = Font(bold=True)
-    header = []
-    for title, _width in _EXPORT_COLUMNS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-
-    def text(value: str | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "@"
-        return cell
-
-    def date(value: dt.date | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "DD-MM-YYYY"
-        return cell
-
-    show = progress is not None and total >= progress_from
-    if show:
-        progress.every = max(1, total // 200)
-        progress.start(total)
-    written, saved = 0, False
-    try:
-        for r in iter_export_rows(db, query, today=today):
-            ws.append([r.display_id, r.name, r.alias, text(r.nik), text(r.no_kk), r.sex, r.birth_place,
-                       date(r.birth_date), r.age, r.address, r.wilayah_code, r.wilayah_name, r.cluster_label,
-                       r.ppks_labels, r.dtsen_desil, text(r.phone), "ya" if r.archived else None])
-            written += 1
-            if show:
-                progress.step()
-        if show:
-            progress.finish()
-        wb.save(target)
-        saved = True
-    finally:
-        if not saved:  # end the sheet's row stream now, not when the garbage collector finds it
-            with contextlib.suppress(Exception):
-                ws.close()
-    return written
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     from atensi_desktop.cli import _progress_printer
     from atensi_desktop.i18n import format_number
+    from atensi_desktop.services.client_export import check_target, export_clients
 
     path = Path(args.file).expanduser()
-    _check_target(path)  # refused before the database is opened
+    check_target(path)  # refused before the database is opened
     query = query_from_filters(args)
     ctx = _open(args)
-    tmp: Path | None = None
     try:
-        try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
-            tmp = Path(tmp_name)
-            count = write_clients_xlsx(ctx.db, query, tmp, progress=_progress_printer("Mengekspor klien"),
-                                       progress_from=_EXPORT_PROGRESS_FROM)
-            tmp.chmod(0o666 & ~_umask())  # mkstemp makes 0600; the export gets the usual permissions
-            os.replace(tmp, path)
-        except OSError as err:
-            raise UserError(f"Tidak bisa menulis {str(path)!r}: {err.strerror or err}. Pilih folder lain.") \
-                from err
+        result = export_clients(ctx.db, query, path, progress=_progress_printer("Mengekspor klien"),
+                                progress_from=_EXPORT_PROGRESS_FROM)
     finally:
         ctx.close()
-        if tmp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-    print(f"{format_number(count)} klien diekspor ke {path}.")
+    print(f"{format_number(result.count)} klien diekspor ke {path}.")
     return EXIT_OK

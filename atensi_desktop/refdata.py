@@ -30,6 +30,7 @@ ALL_LISTS: tuple[str, ...] = (
     "worker_types",
     "funding_sources",
     "termination_reasons",
+    "document_kinds",
 )
 
 _SEPARATOR_SPACES = re.compile(r"\s*([/,()&-])\s*")

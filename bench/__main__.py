@@ -1,4 +1,5 @@
-"""`python -m bench NAME [options]`: startup, init, registry (later: asesmen, services, reports, sync)."""
+"""`python -m bench NAME [options]`: startup, init, registry, import, duplicates (later: asesmen, services,
+reports, sync)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ def main() -> int:
     p_reg.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated client counts")
     p_reg.add_argument("--seed", type=int, default=1)
     p_reg.add_argument("--queries", type=int, default=50, help="queries of each kind per size")
+    p_reg.add_argument("--no-list", action="store_true", help="skip the Klien screen's RSS and first-paint run "
+                       "(bench.registry_list) at the largest size")
+    p_imp = sub.add_parser("import", help="client import of an XLSX (10,000 rows) into a new or a demo database")
+    p_imp.add_argument("--rows", type=int, default=10_000)
+    p_imp.add_argument("--existing", type=int, default=0, help="demo clients made in the new database first")
+    p_imp.add_argument("--demo-sizes", default="", help="comma-separated: import into a copy of each cached "
+                       "init --demo database (e.g. 1000000) instead")
+    p_dup = sub.add_parser("duplicates", help="duplicate check on entry and review list on cached demo databases")
+    p_dup.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated client counts")
+    p_dup.add_argument("--samples", type=int, default=50)
     args = parser.parse_args()
     if args.name == "startup":
         from bench.startup import run
@@ -28,7 +39,21 @@ def main() -> int:
     elif args.name == "registry":
         from bench.registry import run
 
-        run([int(n) for n in args.sizes.split(",")], seed=args.seed, queries=args.queries)
+        sizes = [int(n) for n in args.sizes.split(",")]
+        run(sizes, seed=args.seed, queries=args.queries)
+        if not args.no_list:  # the Qt list model on the largest database: memory and first paint
+            from bench.registry_list import run as run_list
+
+            run_list(max(sizes), seed=args.seed)
+    elif args.name == "import":
+        from bench.registry_import import run as run_import
+
+        run_import(args.rows, existing=args.existing,
+                   demo_sizes=[int(n) for n in args.demo_sizes.split(",") if n.strip()])
+    elif args.name == "duplicates":
+        from bench.registry_duplicates import run as run_duplicates
+
+        run_duplicates([int(n) for n in args.sizes.split(",")], samples=args.samples)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -95,6 +96,28 @@ def measure(db_url: str, samples: int = 50, *, seed: int = 7) -> dict[str, Any]:
         "review_list_200_ms": _ms(review_s),
         "review_list_pairs_shown": len(pairs),
     }
+
+
+def run(sizes: list[int], *, samples: int = 50) -> dict:
+    """`measure` on the cached demo database of each size (bench/registry.py), a copy of it (the app
+    writes its site id on opening)."""
+    from bench.common import write_json
+    from bench.registry import CACHE, demo_database
+
+    results = []
+    for size in sizes:
+        source = demo_database(size, 1)
+        with tempfile.TemporaryDirectory(dir=CACHE, prefix="dup-") as tmp:
+            copy = Path(tmp) / "demo.db"
+            shutil.copyfile(source, copy)
+            results.append({"demo_size": size, **measure(f"sqlite:///{copy}", samples)})
+        r = results[-1]
+        print(f"{size:>9,} clients: candidates_for median {r['candidates_for_median_ms']} ms, p95 "
+              f"{r['candidates_for_p95_ms']} ms (target <= 100 ms at 1M); original found "
+              f"{r['original_found_pct']}%; review_list(200) {r['review_list_200_ms'] / 1000:.1f} s", flush=True)
+    data = {"results": results}
+    write_json("registry_duplicates", data)
+    return data
 
 
 def _build(path: Path, clients: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +28,9 @@ from atensi_desktop.services.client_import import commit, guess_mapping, preview
 from atensi_desktop.services.demo import _Maker, generate_demo
 from atensi_desktop.services.office import OfficeInput, setup_installation
 from atensi_desktop.services.wilayah import load_demo_region
+from bench.common import RESULTS, write_json
+
+CACHE = RESULTS / "cache"
 
 TARGET_S = 20.0
 HEADERS = ("No", "NIK", "No KK", "Nama Lengkap", "Jenis Kelamin", "Tempat Lahir", "Tanggal Lahir", "Alamat",
@@ -102,15 +106,29 @@ def _places(db) -> list[tuple[str, str, str]]:
     return [(code, kec[code[:8]], name) for code, name in desa]
 
 
-def measure(rows: int = 10_000, *, existing: int = 0, seed: int = 1) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
+def measure(rows: int = 10_000, *, existing: int = 0, seed: int = 1, demo_size: int = 0) -> dict:
+    """`demo_size`: import into a copy of the cached `init --demo` database of that size (bench/registry.py,
+    e.g. 1,000,000 clients) instead of a new database (`existing` is then ignored)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE if demo_size else None, prefix="import-") as tmp:
         paths = resolve_paths(Path(tmp) / "home").ensure()
-        db = open_database(paths.default_db_url, paths)
+        if demo_size:
+            from bench.registry import demo_database
+
+            source = demo_database(demo_size, 1)
+            shutil.copyfile(source, Path(tmp) / "demo.db")
+            db = open_database(f"sqlite:///{Path(tmp) / 'demo.db'}", paths)
+        else:
+            db = open_database(paths.default_db_url, paths)
         try:
-            setup_installation(db, OfficeInput(name="Dinas Sosial Kabupaten Hulu Sungai Selatan",
-                                               office_type="dinas_sosial", code="DSHSS", wilayah_code="63.06"))
-            load_demo_region(db)
-            if existing:
+            if demo_size:
+                with db.session() as s:
+                    existing = s.scalar(select(func.count()).select_from(Client))
+            else:
+                setup_installation(db, OfficeInput(name="Dinas Sosial Kabupaten Hulu Sungai Selatan",
+                                                   office_type="dinas_sosial", code="DSHSS", wilayah_code="63.06"))
+                load_demo_region(db)
+            if existing and not demo_size:
                 generate_demo(db, existing, seed=seed + 1)
             xlsx = Path(tmp) / "klien.xlsx"
             started = time.perf_counter()
@@ -159,9 +177,23 @@ def print_result(r: dict) -> None:
           f"{r['duplicates_flagged']:,} rows flagged as likely duplicates (fuzzy check: {r['fuzzy_checked']})")
 
 
+def run(rows: int = 10_000, *, existing: int = 0, demo_sizes: list[int] | None = None) -> dict:
+    """Import into a new database (with `existing` demo clients) and into each cached demo database."""
+    results = [measure(rows, existing=existing)]
+    print_result(results[-1])
+    for size in demo_sizes or ():
+        results.append(measure(rows, demo_size=size))
+        print_result(results[-1])
+    data = {"results": results}
+    write_json("registry_import", data)
+    return data
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.registry_import")
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--existing", type=int, default=0, help="demo clients in the database first")
+    parser.add_argument("--demo-size", type=int, default=0,
+                        help="import into a copy of the cached init --demo database of this size")
     args = parser.parse_args()
-    print_result(measure(args.rows, existing=args.existing))
+    print_result(measure(args.rows, existing=args.existing, demo_size=args.demo_size))

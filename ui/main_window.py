@@ -32,6 +32,7 @@ from ui.views.base import View
 from ui.views.beranda import BerandaView
 from ui.views.klien import KlienView
 from ui.views.pengaturan import PengaturanView
+from ui.views.petugas import PetugasView
 from ui.views.placeholder import PlaceholderView
 from ui.widgets.common import make_label
 from ui.widgets.elided_label import ElidedLabel
@@ -55,6 +56,7 @@ def _placeholder(name: str, title: str, purpose: str) -> Screen:
 SCREENS: tuple[Screen, ...] = (
     Screen("beranda", N_("Beranda"), BerandaView),
     Screen("klien", N_("Klien"), KlienView),
+    Screen("petugas", N_("Petugas & Kantor"), PetugasView),
     _placeholder("kasus", N_("Kasus"), N_(
         "Di sini kasus ATENSI akan dikelola: asesmen, rencana intervensi, pelaksanaan, pemantauan, "
         "sampai terminasi dan bimbingan lanjut.")),
@@ -71,7 +73,7 @@ VIEW_NAMES: tuple[str, ...] = tuple(screen.name for screen in SCREENS)
 
 
 class MainWindow(QMainWindow):
-    """'ATENSI Desktop — <office>'; Ctrl+1…Ctrl+7 or the arrow keys in the list switch screens."""
+    """'ATENSI Desktop — <office>'; Ctrl+1…Ctrl+8 or the arrow keys in the list switch screens."""
 
     view_changed = Signal(str)
 

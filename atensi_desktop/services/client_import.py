@@ -42,7 +42,8 @@ from atensi_desktop.errors import StorageError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _, format_date_short, format_number
 from atensi_desktop.progress import Progress, null_progress
 from atensi_desktop.refdata import ref_list
-from atensi_desktop.services.clients import EDITABLE, validate_client
+from atensi_desktop.services.clients import EDITABLE, SearchIndexPause, validate_client
+from atensi_desktop.services.households import existing_households
 from atensi_desktop.sync.ids import display_id, uuid7
 from atensi_desktop.sync.versioning import bulk_insert
 
@@ -1110,7 +1111,8 @@ def _flag_same_nik(db: Database, rows: list[ImportRow]) -> None:
 
 def find_similar(db: Database, preview: ImportPreview, *, progress: Progress | None = None) -> bool:
     """Flag rows resembling a client already registered (name, birth date, sex, wilayah): the duplicates
-    service's `candidates_for`, once per row without problems. Cancelling raises `Cancelled`.
+    service's `candidates_for_many` (the check on entry, for all rows without problems at once: one pass
+    over the registry, the same candidates as row by row). Cancelling raises `Cancelled`.
 
     Sets and returns `preview.fuzzy_checked`; False when the duplicates service is not installed (then
     only same-NIK duplicates are flagged). Running it twice does nothing the second time.
@@ -1118,7 +1120,7 @@ def find_similar(db: Database, preview: ImportPreview, *, progress: Progress | N
     if preview.fuzzy_checked:
         return True
     try:
-        from atensi_desktop.services.duplicates import candidates_for
+        from atensi_desktop.services.duplicates import candidates_for_many
     except ImportError:
         return False
     progress = progress or null_progress()
@@ -1126,47 +1128,29 @@ def find_similar(db: Database, preview: ImportPreview, *, progress: Progress | N
     with db.session() as s:
         live = s.scalar(select(Client.id).where(Client.deleted.is_(False), Client.merged_into.is_(None)).limit(1))
     if live is not None:  # an empty registry has nobody to resemble: no query per row
-        _flag_similar(db, todo, candidates_for, progress)
+        _flag_similar(db, todo, candidates_for_many, progress)
     preview.fuzzy_checked = True
     return True
 
 
-def _flag_similar(db: Database, todo: list[ImportRow], candidates_for: Callable[..., Any],
+def _flag_similar(db: Database, todo: list[ImportRow], candidates_for_many: Callable[..., Any],
                   progress: Progress) -> None:
     progress.start(len(todo), _("Mencari kemungkinan duplikat"))
-    for i, r in enumerate(todo, start=1):
+    found = candidates_for_many(db, [r.values for r in todo], limit=FUZZY_LIMIT, progress=progress)
+    for r, candidates in zip(todo, found, strict=True):
         flagged = {d.client_id for d in r.duplicates}
-        for cand in candidates_for(db, r.values, limit=FUZZY_LIMIT):
+        for cand in candidates:
             if cand.client.id in flagged:
                 continue
             r.duplicates.append(DuplicateFlag(
                 r.row, "fuzzy", _("Mirip klien {id} ({name}): {why}.").format(
                     id=cand.client.display_id, name=cand.client.name, why=cand.explanation),
                 client_id=cand.client.id, score=cand.score))
-        if i % PREVIEW_STEP == 0:
-            progress.step(PREVIEW_STEP)
     progress.check()
 
 
-def _existing_households(db: Database, numbers: set[str], session: Any = None) -> dict[str, uuid.UUID]:
-    """No. KK -> the household already in the database (the oldest when, unusually, there are several)."""
-    if not numbers:
-        return {}
-    found: dict[str, uuid.UUID] = {}
-
-    def load(s: Any) -> None:
-        for batch in _chunks(sorted(numbers), QUERY_CHUNK):
-            stmt = (select(Household.no_kk, Household.id)
-                    .where(Household.no_kk.in_(batch), Household.deleted.is_(False)).order_by(Household.id))
-            for kk, hid in s.execute(stmt):
-                found.setdefault(kk, hid)
-
-    if session is not None:
-        load(session)
-    else:
-        with db.session() as s:
-            load(s)
-    return found
+# The one lookup of households by No. KK lives in services/households.py (the household screen uses it too).
+_existing_households = existing_households
 
 
 # ----------------------------------------------------------------------------------------- commit
@@ -1223,6 +1207,7 @@ def commit(db: Database, preview: ImportPreview, *, exclude_rows: Iterable[int] 
             progress.check()
             bulk_insert(s, Household, batch)
         ids: list[uuid.UUID] = []
+        search_index = SearchIndexPause(s)  # filled once at the end (rolled back with the rest)
         for batch in _chunks(included, CHUNK):
             progress.check()
             rows = []
@@ -1237,6 +1222,7 @@ def commit(db: Database, preview: ImportPreview, *, exclude_rows: Iterable[int] 
             ids.extend(bulk_insert(s, Client, rows))
             progress.step(len(batch))
         progress.check()
+        search_index.resume()
     preview.committed = True
     progress.finish(_("Impor klien selesai"))
     attached = {r.no_kk for r in included if r.no_kk and r.no_kk in existing}

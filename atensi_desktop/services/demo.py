@@ -18,6 +18,7 @@ from atensi_desktop.errors import UserError
 from atensi_desktop.i18n import _, format_number
 from atensi_desktop.progress import Progress
 from atensi_desktop.resources import load_json
+from atensi_desktop.services.clients import SearchIndexPause
 from atensi_desktop.sync.ids import display_id, uuid7
 from atensi_desktop.sync.versioning import bulk_insert
 
@@ -158,6 +159,7 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
                 "active": True,
             })
         worker_ids = bulk_insert(s, Worker, worker_rows)
+        fts = SearchIndexPause(s)
         while made_clients < count:
             batch = min(CHUNK, count - made_clients)
             households, clients, cases = [], [], []
@@ -211,6 +213,7 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
             made_households += len(households)
             made_cases += len(cases)
             progress.step(len(clients))
+        fts.resume()
         progress.finish(_("Data contoh selesai dibuat"))
     return DemoResult(clients=made_clients, households=made_households, cases=made_cases,
                       workers=len(worker_ids))

@@ -6,18 +6,25 @@ import re
 import uuid
 from dataclasses import dataclass, field, fields, replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from atensi_desktop.db.engine import Database, read_meta, write_meta
-from atensi_desktop.db.models import Office, User, Worker
+from atensi_desktop.db.models import Office, User, Wilayah, Worker
 from atensi_desktop.domain.names import fold
-from atensi_desktop.errors import UserError, ValidationError
+from atensi_desktop.errors import NotFoundError, ValidationError
 from atensi_desktop.i18n import _
 from atensi_desktop.refdata import legal_basis_default, ref_list
 from atensi_desktop.sync.ids import uuid7
 
 _SKIP_WORDS = {"dan", "di", "ke", "dari", "the", "of"}
 _CODE_RE = re.compile(r"^[A-Z0-9]{2,12}$")
+_PHONE_RE = re.compile(r"^\+?[0-9 ()./-]+$")
+_MIN_PHONE_DIGITS = 5
+# The column widths of the office and worker tables: longer text would be refused by PostgreSQL.
+_OFFICE_LIMITS = {"name": 200, "address": 500, "city": 80, "postal_code": 10, "phone": 40, "email": 120,
+                  "head_name": 200, "head_title": 200, "head_rank": 80}
+_WORKER_LIMITS = {"name": 200, "rank": 80, "position": 120, "certificate_no": 80, "str_no": 80, "sipps_no": 80,
+                  "phone": 40, "email": 120}
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,31 @@ class WorkerInput:
     certificate_no: str | None = None
     phone: str | None = None
     email: str | None = None
+    str_no: str | None = None  # Surat Tanda Registrasi (pekerja sosial)
+    sipps_no: str | None = None  # Surat Izin Praktik Pekerja Sosial
+    office_id: uuid.UUID | None = None  # None: this installation's office
+
+
+# Worker columns a WorkerInput sets (office_id is handled by whoever stores it).
+WORKER_FIELDS = ("name", "worker_type", "nip", "rank", "position", "certificate_no", "str_no", "sipps_no",
+                 "phone", "email")
+
+
+@dataclass(frozen=True)
+class OfficeRow:
+    """One office as the Kantor list shows it."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    office_type: str
+    office_type_label: str
+    wilayah_code: str | None
+    wilayah_name: str | None
+    city: str | None
+    phone: str | None
+    workers: int  # active workers recorded for this office
+    is_installation: bool  # the office this installation works for ("kantor ini")
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,28 @@ def suggest_code(name: str) -> str:
     return (initials or "KANTOR")[:6] if len(initials) >= 2 else (fold(name).replace(" ", "").upper()[:6] or "KANTOR")
 
 
+def _clean(value: str | None) -> str | None:
+    """Spaces collapsed at the ends; empty text is None."""
+    text = value.strip() if value else ""
+    return text or None
+
+
+def _check_lengths(values: dict[str, str | None], limits: dict[str, int], problems: dict[str, str]) -> None:
+    for key, limit in limits.items():
+        value = values.get(key)
+        if value and len(value) > limit and key not in problems:
+            problems[key] = _("Terlalu panjang: paling banyak {limit} karakter (sekarang {length}).").format(
+                limit=limit, length=len(value))
+
+
+def _check_contact(phone: str | None, email: str | None, problems: dict[str, str]) -> None:
+    if phone and (not _PHONE_RE.match(phone) or sum(ch.isdigit() for ch in phone) < _MIN_PHONE_DIGITS):
+        problems["phone"] = _("Nomor telepon tidak sah: tulis angkanya saja (boleh spasi, +, - dan tanda "
+                              "kurung); contoh: 0812 3456 7890 atau (0517) 21000.")
+    if email and ("@" not in email or " " in email or email.startswith("@") or email.endswith("@")):
+        problems["email"] = _("Alamat e-mail tidak sah; contoh: dinsos@hulusungaiselatankab.go.id.")
+
+
 def validate_office(data: OfficeInput) -> OfficeInput:
     """Check an office form; returns the cleaned input or raises ValidationError (field -> message)."""
     from atensi_desktop.domain.nip import check_nip
@@ -120,16 +174,23 @@ def validate_office(data: OfficeInput) -> OfficeInput:
             problems["wilayah_code"] = _("Kode wilayah {code} tidak sah; contoh: 63.06 atau 63.06.05.").format(
                 code=repr(wilayah)
             )
-    if data.email and "@" not in data.email:
-        problems["email"] = _("Alamat e-mail tidak sah; contoh: dinsos@hulusungaiselatankab.go.id.")
-    if data.head_nip:
-        nip = check_nip(data.head_nip)
-        if not nip.valid:
+    texts = {key: _clean(getattr(data, key)) for key in _OFFICE_LIMITS}
+    texts["name"] = name
+    _check_contact(texts["phone"], texts["email"], problems)
+    head_nip = _clean(data.head_nip)
+    if head_nip:
+        nip = check_nip(head_nip)
+        if nip.valid:
+            head_nip = nip.nip
+        else:
             problems["head_nip"] = nip.errors[0]
+    _check_lengths(texts, _OFFICE_LIMITS, problems)
     if problems:
         raise ValidationError(problems)
     legal = " ".join(data.legal_basis.split()) if data.legal_basis else None
-    return replace(data, name=name, code=code, wilayah_code=wilayah, legal_basis=legal or None)
+    lines = tuple(line.strip() for line in data.letterhead_lines if line and line.strip())
+    return replace(data, code=code, wilayah_code=wilayah, legal_basis=legal or None, head_nip=head_nip,
+                   letterhead_lines=lines, **texts)
 
 
 def validate_worker(data: WorkerInput) -> WorkerInput:
@@ -149,11 +210,18 @@ def validate_worker(data: WorkerInput) -> WorkerInput:
             nip = normalize_nip(nip)
         else:
             problems["nip"] = check.errors[0]
-    if data.email and "@" not in data.email:
-        problems["email"] = _("Alamat e-mail tidak sah; contoh: dinsos@hulusungaiselatankab.go.id.")
+    texts = {key: _clean(getattr(data, key)) for key in _WORKER_LIMITS}
+    texts["name"] = name
+    _check_contact(texts["phone"], texts["email"], problems)
+    _check_lengths(texts, _WORKER_LIMITS, problems)
     if problems:
         raise ValidationError(problems)
-    return replace(data, name=name, nip=nip or None)
+    return replace(data, nip=nip or None, **texts)
+
+
+def worker_columns(data: WorkerInput) -> dict[str, object]:
+    """The worker table's columns from a validated WorkerInput (office_id excepted)."""
+    return {key: getattr(data, key) for key in WORKER_FIELDS}
 
 
 def _to_dto(office: Office) -> OfficeDTO:
@@ -225,6 +293,7 @@ def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | 
     with db.session() as s:
         existing_id = read_meta(s, "office_id")
         row = s.get(Office, uuid.UUID(existing_id)) if existing_id else None
+        _refuse_taken_code(s, data.code, row.id if row is not None else None)
         created = row is None
         if row is None:
             row = Office(id=uuid7(), code=data.code or "", name=data.name, office_type=data.office_type)
@@ -236,9 +305,7 @@ def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | 
         s.info["office_id"] = row.id
         worker_id = None
         if worker is not None:
-            w = Worker(office_id=row.id, name=worker.name, worker_type=worker.worker_type,
-                       nip=worker.nip, rank=worker.rank, position=worker.position,
-                       certificate_no=worker.certificate_no, phone=worker.phone, email=worker.email)
+            w = Worker(office_id=row.id, **worker_columns(worker))
             s.add(w)
             s.flush()
             worker_id = w.id
@@ -258,18 +325,81 @@ def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | 
 
 
 def update_office(db: Database, office_id: uuid.UUID, data: OfficeInput) -> OfficeDTO:
+    """Save an office's values (all of them: start from `office_input_from`); validated as `validate_office`."""
     clean = validate_office(data)
     with db.session() as s:
         row = s.get(Office, office_id)
         if row is None or row.deleted:
-            raise UserError(_("Kantor tidak ditemukan."))
+            raise NotFoundError(_("Kantor tidak ditemukan."), hint=_("Buka lagi daftar kantor."))
+        _refuse_taken_code(s, clean.code, office_id)
         _apply(row, clean)
         s.flush()
         return _to_dto(row)
 
 
+def create_office(db: Database, data: OfficeInput) -> OfficeDTO:
+    """Record another office (a panti or LKS a client is referred to, a Sentra, another Dinas Sosial).
+
+    This installation's own office is made by `setup_installation`, never here.
+    """
+    clean = validate_office(data)
+    with db.session() as s:
+        _refuse_taken_code(s, clean.code, None)
+        row = Office(id=uuid7(), code=clean.code or "", name=clean.name, office_type=clean.office_type)
+        row.owner_office_id = db.office_id or row.id
+        s.add(row)
+        _apply(row, clean)
+        s.flush()
+        return _to_dto(row)
+
+
+def get_office(db: Database, office_id: uuid.UUID) -> OfficeDTO:
+    with db.session() as s:
+        row = s.get(Office, office_id)
+        if row is None or row.deleted:
+            raise NotFoundError(_("Kantor tidak ditemukan."), hint=_("Buka lagi daftar kantor."))
+        return _to_dto(row)
+
+
+def _refuse_taken_code(session, code: str | None, office_id: uuid.UUID | None) -> None:
+    """Two offices with one code would make their client ids look alike: the code must be free."""
+    if not code:
+        return
+    query = select(Office.name).where(Office.code == code, Office.deleted.is_(False))
+    if office_id is not None:
+        query = query.where(Office.id != office_id)
+    other = session.scalars(query.limit(1)).first()
+    if other is not None:
+        raise ValidationError({"code": _("Kode {code} sudah dipakai oleh {office}; pilih kode lain.").format(
+            code=code, office=other)})
+
+
+def list_offices(db: Database) -> list[OfficeRow]:
+    """Every live office: this installation's first, then the others by name, with their active workers."""
+    types = ref_list("office_types")
+    workers = (select(Worker.office_id, func.count().label("n"))
+               .where(Worker.deleted.is_(False), Worker.active.is_(True))
+               .group_by(Worker.office_id).subquery())
+    with db.session() as s:
+        own = read_meta(s, "office_id")
+        own_id = uuid.UUID(own) if own else None
+        rows = s.execute(
+            select(Office.id, Office.code, Office.name, Office.office_type, Office.wilayah_code, Wilayah.name,
+                   Office.city, Office.phone, func.coalesce(workers.c.n, 0))
+            .outerjoin(Wilayah, Wilayah.code == Office.wilayah_code)
+            .outerjoin(workers, workers.c.office_id == Office.id)
+            .where(Office.deleted.is_(False))
+        ).all()
+    result = [OfficeRow(id=r[0], code=r[1], name=r[2], office_type=r[3], office_type_label=types.label(r[3]),
+                        wilayah_code=r[4], wilayah_name=r[5], city=r[6], phone=r[7], workers=int(r[8]),
+                        is_installation=r[0] == own_id) for r in rows]
+    result.sort(key=lambda row: (not row.is_installation, fold(row.name), row.code))
+    return result
+
+
 def list_workers(db: Database, *, office_id: uuid.UUID | None = None) -> list[tuple[uuid.UUID, str, str]]:
-    """(id, name, worker type label) of active workers, by name."""
+    """(id, name, worker type label) of every worker not tombstoned, deactivated ones included (a filter over
+    past cases needs them), by name. The Petugas screen uses services.workers.list_workers."""
     types = ref_list("worker_types")
     with db.session() as s:
         q = select(Worker.id, Worker.name, Worker.worker_type).where(Worker.deleted.is_(False))

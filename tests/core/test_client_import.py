@@ -249,6 +249,41 @@ def test_a_similar_client_is_flagged_by_the_duplicates_service(db, tmp_path):
     assert [d.kind for d in later.duplicates] == ["fuzzy"]
 
 
+def test_a_large_file_is_checked_in_one_pass_with_the_same_flags(db, tmp_path, monkeypatch):
+    """From BATCH_SCAN_MIN rows on the duplicates service checks the whole file in one pass over the
+    registry (candidates_for_many): the same flags, messages and scores as the check row by row."""
+    dup = pytest.importorskip("atensi_desktop.services.duplicates")
+    first = ["Siti", "Nur", "Ahmad", "Budi", "Rina", "Dewi", "Agus", "Yusuf", "Wulan", "Hasan"]
+    last = ["Aminah", "Hidayah", "Santoso", "Rahmawati", "Saputra", "Lestari", "Fauzi", "Jannah"]
+    born = [dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 27) for i in range(60)]
+
+    def nik(i):
+        return f"630601{born[i].day + 40 * (i % 2):02d}{born[i]:%m%y}{i + 1:04d}"
+
+    for i in range(60):
+        svc.create_client(db, {"name": f"{first[i % 10]} {last[i % 8]}", "sex": "LP"[i % 2], "birth_date": born[i],
+                               "nik": nik(i) if i % 7 == 0 else None})
+    rows = []
+    for i in range(260):
+        j = i % 60
+        name = f"{first[j % 10]}{'h' if i % 3 else ''} {last[j % 8]}" if i < 180 else f"Orang Baru {i}"
+        rows.append([str(i + 1), nik(j) if i % 11 == 0 else "", "", name, "LP"[j % 2],
+                     born[j].strftime("%d-%m-%Y"), "", "", "", "", "", "", "", ""])
+    path = write_csv(tmp_path / "besar.csv", rows)
+    calls = []
+    original = dup.candidates_for
+    monkeypatch.setattr(dup, "candidates_for", lambda *a, **k: calls.append(1) or original(*a, **k))
+    assert dup.BATCH_SCAN_MIN <= 260
+    batch = run_preview(db, path)
+    assert calls == []  # one pass: no check row by row
+    monkeypatch.setattr(dup, "BATCH_SCAN_MIN", 10_000)
+    by_row = run_preview(db, path)
+    assert len(calls) == 260
+    assert batch.duplicates == by_row.duplicates
+    assert sum(1 for d in batch.duplicates if d.kind == "fuzzy") > 100
+    assert any(d.kind == "nik_db" for d in batch.duplicates)
+
+
 def test_a_no_kk_already_in_the_database_attaches_to_that_household(db, tmp_path):
     ci.commit(db, run_preview(db, write_csv(tmp_path / "a.csv", GOOD[:1])))
     rows = [["2", "", "6306010101200001", "Nur Hidayah", "P", "01-02-2020", "", "", "", "", "", "", "Anak", ""]]
@@ -507,3 +542,31 @@ def test_xlsx_sheet_by_name(tmp_path):
     assert ci.read_table(path, sheet="Klien").rows[0].cells == ("Siti", "6306014509900001")
     with pytest.raises(UserError, match="Lembar 'Data'"):
         ci.read_table(path, sheet="Data")
+
+
+def test_imported_clients_are_found_by_name_and_the_search_trigger_survives(db, tmp_path):
+    """The commit fills the SQLite name index once at the end (SearchIndexPause): imported clients are
+    found by a name part; a cancelled commit leaves the index trigger as it was."""
+    if db.dialect != "sqlite":
+        pytest.skip("client_fts is SQLite's name index")
+
+    def trigger_sql():
+        with db.session() as s:
+            return s.connection().exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'client_fts_ai'").scalar()
+
+    before = trigger_sql()
+    rows = [[str(i), "", f"63060101012{i:05d}", f"Klien Impor{chr(97 + i % 26)}x Nomor", "L", "", "", "", "", "",
+             "", "", "", ""] for i in range(60)]
+    pv = run_preview(db, write_csv(tmp_path / "batal.csv", rows))
+    progress = Progress(on_update=lambda done, _t, _m: progress.cancel() if done >= 10 else None)
+    with pytest.raises(Cancelled):
+        ci.commit(db, pv, progress=progress)
+    assert trigger_sql() == before and count(db, Client) == 0
+    ci.commit(db, run_preview(db, write_csv(tmp_path / "a.csv", GOOD)))
+    assert trigger_sql() == before
+    found = {r.name for r in svc.client_page(db, svc.ClientQuery(text="aminah"), 0, 10)}
+    assert found == {"Siti Aminah"}
+    assert {r.name for r in svc.client_page(db, svc.ClientQuery(text="santos"), 0, 10)} == {"Budi Santoso"}
+    later = svc.create_client(db, {"name": "Rahmat Sesudah Impor"})
+    assert [r.id for r in svc.client_page(db, svc.ClientQuery(text="sesudah"), 0, 10)] == [later.id]

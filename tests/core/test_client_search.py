@@ -436,3 +436,46 @@ def test_walking_and_driving_give_the_same_results(db, monkeypatch):
                 assert sorted(got) == sorted(expected), query
             assert svc.count_clients(db, query, today=TODAY) == len(expected), query
             assert [r.id for r in svc.client_page(db, query, 0, 20, today=TODAY)] == got[:20], query
+
+
+def test_nik_fast_path_returns_what_the_general_path_returns(db, monkeypatch):
+    """A NIK / No. KK prefix alone runs written-out SQL on SQLite: the same rows, pages and order as the
+    statements `_conditions` builds, whichever index drives; and the engine's listeners see it."""
+    from sqlalchemy import event
+
+    generate_demo(db, 600, seed=12, today=TODAY)
+    with db.session() as s:
+        some = s.execute(select(Client.id, Client.nik).where(Client.nik.is_not(None)).order_by(Client.id)
+                         .limit(30)).all()
+        for cid, _nik in some[:5]:
+            s.get(Client, cid).deleted = True
+        s.get(Client, some[5][0]).merged_into = some[6][0]
+        kk = s.scalar(select(Household.no_kk).order_by(Household.no_kk).offset(7).limit(1))
+    nik = some[10][1]
+    texts = ["63", "6306", nik[:6], nik[:10], nik, some[0][1], kk[:8], kk, "630.6 01", "99", "6"]
+    seen: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    for fetch_us, row_walk_us in ((2.5, 10.0), (1e-9, 10.0), (1e9, 10.0), (1e9, 1e12)):
+        monkeypatch.setattr(svc, "FETCH_US", fetch_us)
+        monkeypatch.setattr(svc, "ROW_WALK_US", row_walk_us)
+        for text in texts:
+            for descending in (False, True):
+                query = Q(text=text, descending=descending)
+                total = svc.count_clients(db, query, today=TODAY)
+                pages = [(0, 20, None), (5, 7, None), (max(total - 20, 0), 20, total), (total // 2, 9, total)]
+                for offset, limit, known in pages:
+                    seen.clear()
+                    fast = svc.client_page(db, query, offset, limit, total=known, today=TODAY)
+                    used_fast = any("FROM (SELECT client.id AS id FROM client WHERE" in sql for sql in seen)
+                    with monkeypatch.context() as m:
+                        m.setattr(svc, "_plain_digits", lambda *_a: None)
+                        general = svc.client_page(db, query, offset, limit, total=known, today=TODAY)
+                    assert fast == general, (text, descending, offset, limit, fetch_us, row_walk_us)
+                    if known is None or offset < known:  # else nothing to read, no statement
+                        assert used_fast == (db.dialect == "sqlite"), text
+                    if known is None and offset == 0:
+                        assert len(fast) == min(20, total)
+    # with a filter, another order or the archive the general path runs (it knows those)
+    assert svc._plain_digits(db, Q(text=nik[:6], sex="L")) is None
+    assert svc._plain_digits(db, Q(text=nik[:6], include_archived=True)) is None
+    assert svc._plain_digits(db, Q(text="siti")) is None

@@ -58,3 +58,67 @@ def test_overview_matches_the_tables(db):
     assert view.clients == 299
     assert [code for code, _, _ in view.cases_by_stage] == list(ref_list("case_stages").codes())
     assert sum(n for _, _, n in view.cases_by_stage) == all_cases
+
+
+def _fts_rows(conn) -> list[tuple]:
+    """Every (rowid, term, column, offset) the name search index holds, read through fts5vocab."""
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, client_fts, "
+                         "'instance')")
+    return conn.exec_driver_sql("SELECT doc, term, col, offset FROM temp.fts_vocab ORDER BY 1, 2, 3, 4").all()
+
+
+def _trigger_sql(db) -> list[tuple]:
+    with db.session() as s:
+        return s.connection().exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all()
+
+
+def test_demo_search_index_is_what_the_triggers_make(db):
+    """init --demo fills the SQLite search index once at the end: the same index, search and triggers."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("client_fts is SQLite's name index")
+    svc.create_client(db, {"name": "Siti Aminah Sebelum Demo", "alias": "Bu Ami"})
+    triggers = _trigger_sql(db)
+    assert [name for name, _ in triggers] == ["client_fts_ad", "client_fts_ai", "client_fts_au"]
+    generate_demo(db, 700, seed=9, today=TODAY)
+    assert _trigger_sql(db) == triggers  # re-created exactly
+    # the reference: the index made again row by row through the insert trigger (then rolled back)
+    with db.engine.connect() as conn:
+        made_by_demo = _fts_rows(conn)
+        conn.rollback()
+        with conn.begin() as trans:
+            conn.exec_driver_sql("INSERT INTO client_fts(client_fts) VALUES ('delete-all')")
+            conn.exec_driver_sql("DROP TRIGGER client_fts_ad")
+            conn.exec_driver_sql("CREATE TEMP TABLE copy AS SELECT rowid AS rid, * FROM client")
+            conn.exec_driver_sql("DELETE FROM client")
+            assert _fts_rows(conn) == []
+            described = conn.exec_driver_sql("SELECT * FROM temp.copy LIMIT 0").cursor.description
+            columns = ", ".join(d[0] for d in described if d[0] != "rid")
+            conn.exec_driver_sql(f"INSERT INTO client(rowid, {columns}) SELECT rid, {columns} FROM temp.copy "
+                                 "ORDER BY rid")
+            by_trigger = _fts_rows(conn)
+            trans.rollback()
+    assert by_trigger == made_by_demo and len(made_by_demo) > 700 * 5
+    # search by a name part finds exactly the clients whose normalised name holds it
+    with db.session() as s:
+        names = dict(s.execute(select(Client.id, Client.name_norm)).all())
+    word = next(iter(names.values())).split()[0][:4]
+    found = {r.id for r in svc.client_page(db, svc.ClientQuery(text=word), 0, 1000)}
+    assert found == {i for i, n in names.items() if word in n} and found
+    assert [r.name for r in svc.client_page(db, svc.ClientQuery(text="ami"), 0, 50)
+            if r.name == "Siti Aminah Sebelum Demo"]
+    # the trigger works again for a client registered after the demo
+    new = svc.create_client(db, {"name": "Zulkarnain Setelah Demo"})
+    assert [r.id for r in svc.client_page(db, svc.ClientQuery(text="zulkarn"), 0, 50)] == [new.id]
+
+
+def test_cancelled_demo_keeps_the_search_trigger(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("client_fts is SQLite's name index")
+    triggers = _trigger_sql(db)
+    progress = Progress(on_update=lambda done, total, msg: progress.cancel() if done >= 2000 else None)
+    with pytest.raises(Cancelled):
+        generate_demo(db, 5000, progress=progress)
+    assert _trigger_sql(db) == triggers
+    new = svc.create_client(db, {"name": "Rahmawati Sesudah Batal"})
+    assert [r.id for r in svc.client_page(db, svc.ClientQuery(text="rahmaw"), 0, 50)] == [new.id]

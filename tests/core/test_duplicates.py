@@ -339,3 +339,104 @@ def test_demo_clients_with_spelling_variants_are_found(db):
     assert pairs == dup.review_list(db, limit=1000)
     assert pairs == sorted(pairs, key=lambda p: (-p.score, p.a.id.bytes, p.b.id.bytes))
     assert all(p.a.birth_date == p.b.birth_date or p.same_nik for p in pairs)
+
+
+# --- the batch check (imports) gives what the check on entry gives, client by client -------------------
+def _batch_entries(db, rng: random.Random) -> list[dict]:
+    """New clients resembling a generated registry: spelling variants, near and swapped birth dates,
+    the same NIK, aliases, one-word names, missing fields, kecamatan-level wilayah, and strangers."""
+    with db.session() as s:
+        people = s.execute(select(Client.name, Client.nik, Client.sex, Client.birth_date, Client.wilayah_code)
+                           .order_by(Client.display_id)).all()
+    variants = (("u", "oe"), ("j", "dj"), ("c", "tj"), ("i", "ie"), ("y", "i"))
+    entries: list[dict] = []
+    for name, nik, sex, birth, desa in rng.sample(people, 260):
+        roll = rng.random()
+        for new, old in variants:
+            if new in name and rng.random() < 0.5:
+                name = name.replace(new, old, 1)
+        if roll < 0.15:
+            name = name + name[-1]
+        elif roll < 0.25:
+            name = " ".join(reversed(name.split()))
+        elif roll < 0.3:
+            name = name.split()[0]
+        if rng.random() < 0.3:
+            birth = birth + dt.timedelta(days=rng.choice((-1, 1, 30, 400)))
+        if rng.random() < 0.1 and birth.day <= 12:
+            birth = birth.replace(month=birth.day, day=birth.month)
+        entry = {"name": name, "sex": sex if rng.random() < 0.9 else None,
+                 "birth_date": birth.isoformat() if rng.random() < 0.93 else None,
+                 "wilayah_code": desa if rng.random() < 0.85 else desa[:8],
+                 "nik": nik if rng.random() < 0.3 else None}
+        if rng.random() < 0.08:
+            entry["alias"] = rng.choice(people)[0].split()[0]
+        entries.append(entry)
+    entries += [{"name": "Zzyzx Qwerty", "sex": "L", "birth_date": "1970-01-01", "wilayah_code": DESA},
+                {"name": "", "nik": people[0][1]}, {"name": "A", "wilayah_code": DESA}, {}]
+    return entries
+
+
+@pytest.mark.parametrize("block_limit", [dup._BLOCK_LIMIT, 12])
+def test_batch_check_equals_the_check_one_by_one(db, monkeypatch, block_limit):
+    rng = random.Random(11)
+    generate_demo(db, 1500, seed=4, today=dt.date(2026, 11, 23))
+    ids = svc.client_ids(db)
+    with db.session() as s:
+        first = s.get(Client, ids[0])
+        svc.update_client(db, ids[1], {"alias": first.name})  # an alias in the registry
+    svc.archive_client(db, ids[2])
+    dup.merge(db, ids[3], ids[4])  # the merged record's NIK leads to the survivor
+    with db.session() as s:  # the registry's own likely duplicates: some new clients resemble two
+        twins = s.execute(select(Client.name, Client.sex, Client.birth_date, Client.wilayah_code)
+                          .where(Client.id.in_(list(ids[10:410:10])))).all()
+    for name, sex, birth, desa in twins:
+        _client(db, name.replace("a", "aa", 1), sex=sex, birth=birth, desa=desa)
+    monkeypatch.setattr(dup, "_BLOCK_LIMIT", block_limit)  # 12: some blocks are cut, those asked one by one
+    entries = _batch_entries(db, rng)
+    with db.session() as s:
+        merged_nik, archived_nik = (s.get(Client, i).nik for i in (ids[4], ids[2]))
+    entries += [{"name": "Nama Lain Sekali", "nik": merged_nik}, {"name": "Arsip", "nik": archived_nik}]
+    name, sex, birth, desa = twins[0]
+    entries.append({"name": "Panggilan Berbeda Jauh", "alias": name, "sex": sex, "birth_date": birth.isoformat(),
+                    "wilayah_code": desa})
+    one_by_one = [dup.candidates_for(db, e) for e in entries]
+    monkeypatch.setattr(dup, "BATCH_SCAN_MIN", 0)
+    batch = dup.candidates_for_many(db, entries)
+    assert batch == one_by_one
+    # the comparison is not vacuous: fuzzy and same-NIK candidates, several per client, and merged
+    flat = [c for found in batch for c in found]
+    assert sum(1 for found in batch if found) > 150
+    assert sum(1 for c in flat if c.same_nik) > 50 and sum(1 for c in flat if not c.same_nik) > 100
+    assert any(len(found) > 1 for found in batch)
+    assert any("digabung" in c.explanation for c in flat)
+    assert any("alias" in c.explanation for c in flat)
+    # and below BATCH_SCAN_MIN the check on entry is asked client by client: the same again
+    monkeypatch.setattr(dup, "BATCH_SCAN_MIN", 10_000)
+    assert dup.candidates_for_many(db, entries[:40]) == one_by_one[:40]
+
+
+def test_batch_check_can_be_cancelled(db, monkeypatch):
+    from atensi_desktop.errors import Cancelled
+    from atensi_desktop.progress import Progress
+
+    generate_demo(db, 300, seed=2)
+    monkeypatch.setattr(dup, "BATCH_SCAN_MIN", 0)
+    progress = Progress()
+    progress.cancel()
+    with pytest.raises(Cancelled):
+        dup.candidates_for_many(db, [_entry("Siti Aminah")] * 5, progress=progress)
+
+
+def test_batch_check_keeps_a_name_exactly_at_the_threshold(db, monkeypatch):
+    """Jaro-Winkler('bamang hakim', 'bambang') is exactly NAME_MIN (0.85): rapidfuzz's cutoff alone would
+    drop it (CUTOFF_MARGIN), the check on entry keeps it, and so must the batch check."""
+    from rapidfuzz.distance import JaroWinkler
+
+    assert JaroWinkler.normalized_similarity("bamang hakim", "bambang") == pytest.approx(dup.NAME_MIN)
+    bambang = _client(db, "Bambang", sex="L")
+    entry = _entry("Bamang Hakim", sex="L")
+    single = dup.candidates_for(db, entry)
+    assert [c.client.id for c in single] == [bambang.id] and "nama 85% mirip" in single[0].explanation
+    monkeypatch.setattr(dup, "BATCH_SCAN_MIN", 0)
+    assert dup.candidates_for_many(db, [entry, _entry("Orang Lain")]) == [single, []]

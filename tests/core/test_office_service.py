@@ -102,3 +102,73 @@ def test_editing_from_the_existing_values_keeps_fields_a_form_does_not_show(db):
     assert edited.legal_basis.startswith("Permensos Nomor 15 Tahun 2025")
     reset = update_office(db, office.id, replace(office_input_from(edited), legal_basis="  "))
     assert reset.legal_basis == legal_basis_default()
+
+
+def test_other_offices_are_listed_after_this_one_with_their_workers(db):
+    from atensi_desktop.services import wilayah
+    from atensi_desktop.services.office import create_office, get_office, list_offices
+    from atensi_desktop.services.workers import create_worker, deactivate_worker
+
+    assert list_offices(db) == []
+    own = setup_installation(db, OfficeInput(name="Dinas Sosial Kabupaten Hulu Sungai Selatan", code="DSHSS",
+                                             office_type="dinas_sosial", wilayah_code="63"),
+                             WorkerInput(name="Siti Rahmah")).office
+    panti = create_office(db, OfficeInput(name="  Panti Sosial  Tresna Werdha Budi Sejahtera ", office_type="panti",
+                                          wilayah_code="6372", city="Banjarbaru", phone="(0511) 4772 111",
+                                          head_nip="19700101 199503 1 001",
+                                          letterhead_lines=(" PEMERINTAH PROVINSI KALIMANTAN SELATAN ", "", "DINSOS")))
+    lks = create_office(db, OfficeInput(name="LKS Anak Harapan", wilayah_code="63.06"))
+    worker = create_worker(db, WorkerInput(name="Budi Santoso", office_id=panti.id))
+    create_worker(db, WorkerInput(name="Ani", office_id=panti.id, worker_type="tks"))
+    deactivate_worker(db, worker.id)
+
+    assert panti.name == "Panti Sosial Tresna Werdha Budi Sejahtera" and panti.code == "PSTWBS"
+    assert panti.head_nip == "197001011995031001"
+    assert panti.letterhead_lines == ("PEMERINTAH PROVINSI KALIMANTAN SELATAN", "DINSOS")
+    assert get_office(db, panti.id) == panti
+    assert installation_office(db).id == own.id  # another office never becomes "this" office
+    rows = list_offices(db)
+    assert [(r.name, r.is_installation, r.workers) for r in rows] == [
+        ("Dinas Sosial Kabupaten Hulu Sungai Selatan", True, 1),
+        ("LKS Anak Harapan", False, 0),
+        ("Panti Sosial Tresna Werdha Budi Sejahtera", False, 1),  # the deactivated worker is not counted
+    ]
+    assert rows[0].wilayah_name == wilayah.get(db, "63").name  # a built-in province name
+    assert rows[2].office_type_label == "Panti Sosial" and rows[2].city == "Banjarbaru"
+    assert rows[1].id == lks.id
+
+
+def test_an_office_code_is_not_shared(db):
+    from atensi_desktop.services.office import create_office
+
+    setup_installation(db, OfficeInput(name="Dinas Sosial Kabupaten Hulu Sungai Selatan", code="DSHSS"))
+    with pytest.raises(ValidationError) as err:
+        create_office(db, OfficeInput(name="Dinas Sosial Hulu Sungai Selatan"))  # suggests DSHSS too
+    assert err.value.problems == {
+        "code": "Kode DSHSS sudah dipakai oleh Dinas Sosial Kabupaten Hulu Sungai Selatan; pilih kode lain."}
+    other = create_office(db, OfficeInput(name="Dinas Sosial Hulu Sungai Selatan", code="DSHSS2"))
+    with pytest.raises(ValidationError):
+        update_office(db, other.id, OfficeInput(name=other.name, code="DSHSS"))
+    with pytest.raises(ValidationError):
+        setup_installation(db, OfficeInput(name="Dinas Sosial Kabupaten Hulu Sungai Selatan", code="DSHSS2"))
+    assert installation_office(db).code == "DSHSS"
+
+
+def test_office_contact_and_lengths_are_checked(db):
+    from atensi_desktop.services.office import create_office, get_office, validate_office
+
+    with pytest.raises(ValidationError) as err:
+        validate_office(OfficeInput(name="Panti Sosial Budi Mulia", phone="kantor", postal_code="712110000000",
+                                    city="K" * 81, head_nip="123"))
+    assert set(err.value.problems) == {"phone", "postal_code", "city", "head_nip"}
+    assert "paling banyak 10 karakter" in err.value.problems["postal_code"]
+    import uuid
+
+    from atensi_desktop.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="Kantor tidak ditemukan"):
+        get_office(db, uuid.uuid4())
+    with pytest.raises(NotFoundError):
+        update_office(db, uuid.uuid4(), OfficeInput(name="Panti Sosial Budi Mulia"))
+    assert create_office(db, OfficeInput(name="Panti Sosial Budi Mulia", phone="+62 511 4772111")).phone \
+        == "+62 511 4772111"

@@ -338,7 +338,7 @@ def test_open_this_client_closes_the_form_without_saving(qtbot, ctx, open_form, 
 
 
 def test_engine_problems_on_save_appear_under_their_field(qtbot, ctx, open_form, monkeypatch):
-    def refuse(db, values, *, check_duplicates):
+    def refuse(db, values, *, check_duplicates, **_files):
         raise ValidationError({"phone": "Nomor telepon tidak sah.", "household_id": "KK tidak ditemukan."})
 
     monkeypatch.setattr(client_form, "save_new_client", refuse)
@@ -352,7 +352,7 @@ def test_engine_problems_on_save_appear_under_their_field(qtbot, ctx, open_form,
 
 
 def test_a_storage_error_is_shown_in_the_error_dialog(qtbot, ctx, open_form, monkeypatch):
-    def refuse(db, values, *, check_duplicates):
+    def refuse(db, values, *, check_duplicates, **_files):
         raise StorageError("Database terkunci.", hint="Tutup aplikasi lain yang memakai database ini.")
 
     shown = []
@@ -461,3 +461,59 @@ def test_ppks_categories_are_found_by_abbreviation_and_ticked_with_the_keyboard(
     assert checklist.summary_label.text() == "Dipilih: Anak Balita Telantar"
     assert dialog.values()["ppks_categories"] == ["anak_balita_telantar"]
     assert dialog.dirty
+
+
+# --- pre-filled values (a new member of a household) ---------------------------------------------------------
+
+@pytest.fixture
+def household(ctx):
+    """A household (KK) stored as the household screen would store it."""
+    from atensi_desktop.db.models import Household
+
+    with ctx.db.session() as s:
+        row = Household(no_kk="6306010101090001", address="Jl. Aluh Idut RT 02", wilayah_code=HAMALAU)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def test_a_prefilled_form_shows_the_values_and_saves_the_household(qtbot, ctx, region, household, monkeypatch):
+    dialog = ClientFormDialog(ctx, initial={"household_id": str(household), "relation_to_head": "anak",
+                                            "address": "Jl. Aluh Idut RT 02", "wilayah_code": HAMALAU})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.relation_combo.currentData() == "anak"
+    assert dialog.address_edit.toPlainText() == "Jl. Aluh Idut RT 02"
+    assert dialog.wilayah_picker.code() == HAMALAU  # not replaced by the office's kab/kota
+    assert not dialog.dirty and dialog.changes() == {}
+    assert dialog.draft_path.name == f"klien-baru-kk-{household}.json"
+    qtbot.keyClicks(dialog.name_edit, "Ahmad Fauzi")
+    assert dialog.dirty and dialog.changes() == {"name": "Ahmad Fauzi"}
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.save()
+    values = get_client(ctx.db, dialog.saved_client.id).values
+    assert values["household_id"] == household and values["relation_to_head"] == "anak"
+    assert values["wilayah_code"] == HAMALAU and values["address"] == "Jl. Aluh Idut RT 02"
+
+
+def test_closing_an_untouched_prefilled_form_does_not_ask(qtbot, ctx, household):
+    dialog = ClientFormDialog(ctx, initial={"household_id": household, "relation_to_head": "istri"})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.rejected, timeout=2000):  # no question (a message box would fail the test)
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Escape)
+    assert count_clients(ctx.db) == 0
+
+
+def test_prefilled_keys_must_be_fields_of_the_form(ctx):
+    with pytest.raises(ValueError, match="no_kk"):
+        ClientFormDialog(ctx, initial={"no_kk": "6306010101090001"})
+
+
+def test_prefilled_values_are_ignored_when_editing_a_client(qtbot, ctx, add_clients):
+    [budi] = add_clients("Budi Santoso")
+    dialog = ClientFormDialog(ctx, client_id=budi.id, initial={"relation_to_head": "anak"})
+    qtbot.addWidget(dialog)
+    assert dialog.relation_combo.currentData() is None and not dialog.dirty

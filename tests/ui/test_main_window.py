@@ -19,10 +19,12 @@ def window(qtbot, ctx):
     return win
 
 
-def test_shows_the_seven_screens_starting_on_beranda(window):
-    assert VIEW_NAMES == ("beranda", "klien", "kasus", "layanan", "laporan", "sinkronisasi", "pengaturan")
+def test_shows_the_eight_screens_starting_on_beranda(window):
+    assert VIEW_NAMES == ("beranda", "klien", "petugas", "kasus", "layanan", "laporan", "sinkronisasi",
+                          "pengaturan")
     labels = [window.navigation.item(i).text() for i in range(window.navigation.count())]
-    assert labels == ["Beranda", "Klien", "Kasus", "Layanan", "Laporan", "Sinkronisasi", "Pengaturan"]
+    assert labels == ["Beranda", "Klien", "Petugas & Kantor", "Kasus", "Layanan", "Laporan", "Sinkronisasi",
+                      "Pengaturan"]
     assert all(not window.navigation.item(i).icon().isNull() for i in range(window.navigation.count()))
     assert window.current_view().name == "beranda"
     assert window.windowTitle() == "ATENSI Desktop"
@@ -37,9 +39,9 @@ def test_click_in_the_navigation_switches_view(qtbot, window):
     assert window.stack.currentWidget() is window.views["klien"]
 
 
-@pytest.mark.parametrize("number", range(1, 8))
+@pytest.mark.parametrize("number", range(1, 9))
 def test_ctrl_number_switches_view(qtbot, window, number):
-    window.show_view("pengaturan" if number != 7 else "beranda")
+    window.show_view("pengaturan" if number != 8 else "beranda")
     qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
     assert window.current_view().name == VIEW_NAMES[number - 1]
 
@@ -49,7 +51,7 @@ def test_arrow_keys_in_the_list_move_between_views(qtbot, window):
     qtbot.keyClick(window.navigation, Qt.Key.Key_Down)
     assert window.current_view().name == "klien"
     qtbot.keyClick(window.navigation, Qt.Key.Key_Down)
-    assert window.current_view().name == "kasus"
+    assert window.current_view().name == "petugas"
     qtbot.keyClick(window.navigation, Qt.Key.Key_Up)
     assert window.current_view().name == "klien"
 

@@ -40,11 +40,11 @@ from PySide6.QtWidgets import (
 
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.domain.nik import check_nik
-from atensi_desktop.errors import UserError, ValidationError
+from atensi_desktop.errors import AtensiError, UserError, ValidationError
 from atensi_desktop.i18n import format_date_long, format_date_short
 from atensi_desktop.paths import atomic_write_bytes
 from atensi_desktop.refdata import ref_list
-from atensi_desktop.services import wilayah
+from atensi_desktop.services import documents, wilayah
 from atensi_desktop.services.clients import (
     ClientDTO,
     create_client,
@@ -59,6 +59,8 @@ from ui.i18n import tr
 from ui.style import MUTED
 from ui.tasks import Task
 from ui.widgets.common import IconCard, make_label, set_invalid
+from ui.widgets.documents_panel import DocumentsPanel, StagedDocument
+from ui.widgets.photo_box import PhotoBox
 from ui.widgets.wilayah_picker import WilayahPicker
 
 log = logging.getLogger(__name__)
@@ -97,13 +99,33 @@ def find_duplicates(db: Any, values: Mapping[str, Any], *, exclude: uuid.UUID | 
     return [DuplicateHit(c, names.get(c.client.wilayah_code or "")) for c in found]
 
 
-def save_new_client(db: Any, values: Mapping[str, Any], *, check_duplicates: bool) -> ClientDTO | list[DuplicateHit]:
-    """Register the client, unless `check_duplicates` finds likely duplicates: then those, nothing saved."""
+@dataclass(frozen=True)
+class SavedNew:
+    """A new client saved, and the held photo and documents that could not be stored after it."""
+
+    client: ClientDTO
+    failed_files: tuple[tuple[str, AtensiError], ...] = ()
+
+
+def save_new_client(db: Any, values: Mapping[str, Any], *, check_duplicates: bool, blobs_dir: Path | None = None,
+                    files: Sequence[tuple[documents.PreparedFile, str, str | None]] = ()) -> SavedNew | list[DuplicateHit]:
+    """Register the client, unless `check_duplicates` finds likely duplicates: then those, nothing saved.
+
+    `files` (prepared, kind, note) are the photo and documents held while the client was new: they were
+    checked when chosen, and are stored right after the client; one that the storage refuses is reported
+    in `failed_files` (the client stays saved)."""
     if check_duplicates:
         hits = find_duplicates(db, values)
         if hits:
             return hits
-    return create_client(db, values)
+    client = create_client(db, values)
+    failed = []
+    for prepared, kind, note in files:
+        try:
+            documents.store_prepared(db, blobs_dir, client.id, prepared, kind, note)
+        except AtensiError as exc:
+            failed.append((prepared.file_name, exc))
+    return SavedNew(client, tuple(failed))
 
 
 # --- small widgets ---------------------------------------------------------------------------------------
@@ -292,10 +314,13 @@ class ClientFormDialog(QDialog):
     """
 
     def __init__(self, ctx: AppContext, *, client_id: uuid.UUID | None = None,
-                 parent: QWidget | None = None) -> None:
+                 initial: Mapping[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id
+        # Pre-filled values for a new client (e.g. "add a member to this household"): the form starts from
+        # them, so an untouched pre-filled form is not "dirty"; household_id is kept and saved with it.
+        self.prefill = _check_initial(initial) if client_id is None else {}
         self.saved_client: ClientDTO | None = None
         self.open_client_id: uuid.UUID | None = None
         self.original: ClientDTO | None = get_client(ctx.db, client_id) if client_id is not None else None
@@ -315,6 +340,8 @@ class ClientFormDialog(QDialog):
         self._build()
         self._fill_start()
         self._initial = self.values()
+        self.photo_box.set_client(client_id)
+        self.documents_panel.set_client(client_id)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
@@ -354,22 +381,34 @@ class ClientFormDialog(QDialog):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.content = QWidget()
         self.content.setObjectName("formContent")
-        columns = QHBoxLayout(self.content)
+        # Three columns (identity | address, family | photo, PPKS); the documents strip under the first two.
+        columns = QGridLayout(self.content)
         columns.setContentsMargins(0, 0, 0, 0)
-        columns.setSpacing(14)
+        columns.setHorizontalSpacing(14)
+        columns.setVerticalSpacing(10)
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self._identity_group())
         left.addStretch(1)
-        columns.addLayout(left, 12)
+        columns.addLayout(left, 0, 0)
         middle = QVBoxLayout()
         middle.setContentsMargins(0, 0, 0, 0)
-        middle.setSpacing(14)
+        middle.setSpacing(10)
         middle.addWidget(self._address_group())
         middle.addWidget(self._family_group())
         middle.addStretch(1)
-        columns.addLayout(middle, 10)
-        columns.addWidget(self._ppks_group(), 8)
+        columns.addLayout(middle, 0, 1)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(10)
+        right.addWidget(self._photo_group())
+        right.addWidget(self._ppks_group(), 1)
+        columns.addLayout(right, 0, 2, 2, 1)
+        columns.addWidget(self._documents_group(), 1, 0, 1, 2)
+        columns.setColumnStretch(0, 12)
+        columns.setColumnStretch(1, 10)
+        columns.setColumnStretch(2, 8)
+        columns.setRowStretch(0, 1)
         self.scroll.setWidget(self.content)
         self.pages.addWidget(self.scroll)
         self.duplicate_panel = DuplicatePanel()
@@ -502,8 +541,24 @@ class ClientFormDialog(QDialog):
             "Anggota KK diatur dari layar Keluarga (KK).")
         self.desil_combo = _choice_combo([(str(n), n) for n in range(1, 11)])
         self.desil_combo.setObjectName("desil")
-        self._add_row(form, tr("Hubungan dengan kepala keluarga"), "relation_to_head", self.relation_combo,
-                      hint_label=make_label(hint, "muted", wrap=True))
+        if household is None and self.prefill.get("household_id") is not None:
+            hint = tr("Disimpan sebagai anggota keluarga (KK) yang dipilih.")
+        self.household_button = QPushButton(tr("Lihat keluarga…"))
+        self.household_button.setObjectName("showHousehold")
+        self.household_button.setAutoDefault(False)
+        self.household_button.setEnabled(self.original is not None)
+        self.household_button.setToolTip(tr("Buka layar Keluarga (KK) klien ini") if self.original is not None
+                                         else tr("Simpan klien dulu untuk melihat keluarganya"))
+        self.household_button.clicked.connect(self.show_household)
+        hint_row = QWidget()
+        hint_line = QHBoxLayout(hint_row)
+        hint_line.setContentsMargins(0, 0, 0, 0)
+        hint_line.setSpacing(6)
+        self.household_hint = make_label(hint, "muted", wrap=True)
+        hint_line.addWidget(self.household_hint, 1)
+        hint_line.addWidget(self.household_button, 0, Qt.AlignmentFlag.AlignTop)
+        self._add_row(form, tr("Hubungan dengan kepala keluarga"), "relation_to_head", self.relation_combo)
+        form.add(None, hint_row)
         self._add_row(form, tr("Desil DTSEN"), "dtsen_desil", self.desil_combo,
                       hint_label=make_label(tr("1 = 10% termiskin; kosongkan bila belum tahu."), "muted", wrap=True))
         return group
@@ -519,6 +574,24 @@ class ClientFormDialog(QDialog):
         form.add(None, _caption(tr("Kategori PPKS"), self.ppks_list.search_edit))
         self._add_row(form, None, "ppks_categories", self.ppks_list, focus=self.ppks_list.search_edit,
                       mark=self.ppks_list.list)
+        return group
+
+    def _photo_group(self) -> QGroupBox:
+        group = QGroupBox(tr("Foto"))
+        layout = QVBoxLayout(group)
+        layout.setContentsMargins(14, 12, 14, 12)
+        self.photo_box = PhotoBox(self.ctx)
+        self.photo_box.changed.connect(self._files_changed)
+        layout.addWidget(self.photo_box)
+        return group
+
+    def _documents_group(self) -> QGroupBox:
+        group = QGroupBox(tr("Berkas (KTP, KK, surat persetujuan)"))
+        layout = QVBoxLayout(group)
+        layout.setContentsMargins(14, 8, 14, 8)
+        self.documents_panel = DocumentsPanel(self.ctx)
+        self.documents_panel.changed.connect(self._files_changed)
+        layout.addWidget(self.documents_panel)
         return group
 
     def _add_row(self, form: _Rows, label: str | None, key: str, editor: QWidget, *,
@@ -569,9 +642,10 @@ class ClientFormDialog(QDialog):
             self.apply_values(self.original.values)
             return
         office = installation_office(self.ctx.db)
-        if office is not None and office.wilayah_code:
+        if office is not None and office.wilayah_code and not self.prefill.get("wilayah_code"):
             kabkota = ".".join(office.wilayah_code.split(".")[:2])
             self.wilayah_picker.set_code(kabkota, keep_unknown=False)
+        self.apply_values({k: v for k, v in self.prefill.items() if k in FORM_FIELDS})
 
     def apply_values(self, values: Mapping[str, Any]) -> None:
         """Show `values` (client fields; dates as date or ISO text) in the widgets; other fields stay."""
@@ -633,7 +707,23 @@ class ClientFormDialog(QDialog):
 
     @property
     def dirty(self) -> bool:
-        return bool(self.changes())
+        """Typed changes, or a photo or documents held for a new client."""
+        return bool(self.changes()) or bool(self.staged_files())
+
+    def staged_files(self) -> list[tuple[documents.PreparedFile, str, str | None]]:
+        """The photo and documents chosen for a client not saved yet: (prepared, kind, note)."""
+        files: list[tuple[documents.PreparedFile, str, str | None]] = []
+        if self.photo_box.staged is not None:
+            files.append((self.photo_box.staged, documents.PHOTO, None))
+        staged: list[StagedDocument] = self.documents_panel.staged
+        files.extend((doc.prepared, doc.kind, doc.note) for doc in reversed(staged))  # in the order added
+        return files
+
+    @Slot()
+    def _files_changed(self) -> None:
+        """A photo or document was stored (a saved client) or held (a new one)."""
+        if self.original is None:
+            self.status_label.setText("")
 
     def problem(self, key: str) -> str:
         """The problem now shown for a field ('' when none)."""
@@ -744,6 +834,21 @@ class ClientFormDialog(QDialog):
             self.birth_date_edit.setFocus(Qt.FocusReason.TabFocusReason)
             self.birth_date_edit.setSelectedSection(QDateEdit.Section.DaySection)
 
+    @Slot()
+    def show_household(self) -> None:
+        """Open the household (KK) screen of this client."""
+        if self.original is None:
+            return
+        try:
+            from ui.dialogs.household import open_household
+        except ImportError:
+            log.warning("household screen not importable")
+            QMessageBox.information(self, tr("Keluarga (KK)"), tr(
+                "Layar Keluarga (KK) belum tersedia di versi ini. Anggota KK bisa dilihat dari daftar klien "
+                "dengan mencari No. KK."))
+            return
+        open_household(self, self.ctx, None, client_id=self.original.id)
+
     # --- checking --------------------------------------------------------------------------------------
 
     @Slot(QWidget, QWidget)
@@ -827,7 +932,7 @@ class ClientFormDialog(QDialog):
     @Slot()
     def save(self) -> None:
         """Check everything; then (off the GUI thread) look for duplicates of a new client and store it."""
-        if self._task is not None:
+        if self._task is not None or self.photo_box.busy or self.documents_panel.busy:
             return
         if self.pages.currentWidget() is not self.scroll:
             return
@@ -848,8 +953,12 @@ class ClientFormDialog(QDialog):
             self._run(lambda _progress: update_client(db, client_id, changes))
         else:
             values = {key: value for key, value in self.values().items() if value is not None}
+            if self.prefill.get("household_id") is not None:
+                values["household_id"] = self.prefill["household_id"]
             check = not self._duplicates_seen
-            self._run(lambda _progress: save_new_client(db, values, check_duplicates=check))
+            blobs, files = self.ctx.paths.blobs, self.staged_files()
+            self._run(lambda _progress: save_new_client(db, values, check_duplicates=check, blobs_dir=blobs,
+                                                        files=files))
 
     def _run(self, fn: Callable[[Any], Any]) -> None:
         self._set_busy(True)
@@ -860,6 +969,8 @@ class ClientFormDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self.buttons.setEnabled(not busy)
+        self.photo_box.setEnabled(not busy)
+        self.documents_panel.setEnabled(not busy)
         self.duplicate_panel.setEnabled(not busy)
         self.status_label.setText(tr("Menyimpan…") if busy else "")
 
@@ -870,7 +981,21 @@ class ClientFormDialog(QDialog):
         if isinstance(result, list):
             self.show_duplicates(result)
             return
+        if isinstance(result, SavedNew):
+            if result.failed_files:
+                self.report_unsaved_files(result.failed_files)
+            result = result.client
         self._finish(result)
+
+    def report_unsaved_files(self, failed: Sequence[tuple[str, AtensiError]]) -> None:
+        """The client is saved but some held files were refused by the storage: say which, and why."""
+        names = ", ".join(name for name, _exc in failed)
+        first = failed[0][1]
+        QMessageBox.warning(
+            self, tr("Sebagian berkas belum tersimpan"),
+            tr("Klien sudah tersimpan, tetapi berkas ini belum: {names}.").format(names=names) + "\n\n"
+            + first.message + ("\n" + first.hint if first.hint else "") + "\n\n"
+            + tr("Buka lagi klien ini dan tambahkan berkasnya."))
 
     @Slot(object)
     def _save_failed(self, exc: BaseException) -> None:
@@ -932,7 +1057,12 @@ class ClientFormDialog(QDialog):
 
     @property
     def draft_path(self) -> Path:
-        name = f"klien-{self.client_id}.json" if self.client_id is not None else "klien-baru.json"
+        if self.client_id is not None:
+            name = f"klien-{self.client_id}.json"
+        elif self.prefill.get("household_id") is not None:  # a new member of a household: its own draft
+            name = f"klien-baru-kk-{self.prefill['household_id']}.json"
+        else:
+            name = "klien-baru.json"
         return self.ctx.paths.drafts / name
 
     @Slot()
@@ -1009,8 +1139,8 @@ class ClientFormDialog(QDialog):
 
     def reject(self) -> None:
         """Esc, Batal or the close button: back to the form from the duplicate panel; ask before
-        throwing typed data away."""
-        if self._task is not None:
+        throwing typed data away (not while a save, a photo or a document is still being stored)."""
+        if self._task is not None or self.photo_box.busy or self.documents_panel.busy:
             return
         if self.pages.currentWidget() is not self.scroll:
             self.show_form()
@@ -1074,7 +1204,7 @@ class _Rows:
         self.grid = QGridLayout(group)
         self.grid.setContentsMargins(14, 12, 14, 12)
         self.grid.setHorizontalSpacing(12)
-        self.grid.setVerticalSpacing(8)
+        self.grid.setVerticalSpacing(6)
         self.grid.setColumnStretch(1, 1)
         self.count = 0
 
@@ -1086,6 +1216,18 @@ class _Rows:
             self.grid.addWidget(label, self.count, 0, Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(field, self.count, 1)
         self.count += 1
+
+
+def _check_initial(initial: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Pre-filled values for a new client: form fields (as `values()` gives them) and household_id."""
+    values = dict(initial or {})
+    unknown = set(values) - set(FORM_FIELDS) - {"household_id"}
+    if unknown:
+        raise ValueError(f"not fields of the client form: {sorted(unknown)}")
+    household = values.get("household_id")
+    if household is not None and not isinstance(household, uuid.UUID):
+        values["household_id"] = uuid.UUID(str(household))
+    return values
 
 
 def _caption(text: str, buddy: QWidget) -> QLabel:

@@ -11,34 +11,37 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
 from atensi_desktop.errors import AtensiError, ValidationError
 from atensi_desktop.i18n import N_, format_date_long
-from atensi_desktop.refdata import ref_list
 from atensi_desktop.services import wilayah
 from atensi_desktop.services.office import (
     OfficeDTO,
     OfficeInput,
     WorkerInput,
-    guess_office_type,
     installation_office,
     office_input_from,
     setup_installation,
-    suggest_code,
     update_office,
 )
 from ui.errors import show_error
 from ui.i18n import tr
-from ui.widgets.common import make_label, set_invalid
+from ui.widgets.common import make_label
+from ui.widgets.form_fields import (
+    FieldProblems,
+    OfficeSuggestions,
+    confirm_discard,
+    form_layout,
+    line_text,
+    ref_combo,
+    select_data,
+)
 
 WILAYAH_HINT = N_("Kode Kemendagri kabupaten/kota atau kecamatan.")
 SaveFn = Callable[[OfficeInput, WorkerInput | None], OfficeDTO]
@@ -63,8 +66,9 @@ class SetupDialog(QDialog):
         self.saved_office: OfficeDTO | None = None
         self.setWindowTitle(tr("Ubah identitas kantor") if self._editing else tr("Identitas kantor"))
         self.setModal(True)
-        self._errors: dict[str, QLabel] = {}
-        self._fields: dict[str, QWidget] = {}
+        self.general_error = make_label("", "error", wrap=True)
+        self.general_error.hide()
+        self._problems = FieldProblems(self.general_error)
         self._build()
         if office is not None:
             self._fill(office)
@@ -84,8 +88,6 @@ class SetupDialog(QDialog):
         outer.addWidget(make_label(
             tr("Isi identitas kantor Anda. Data ini dipakai pada kop laporan dan ID klien, "
                "dan bisa diubah nanti di Pengaturan."), "muted", wrap=True))
-        self.general_error = make_label("", "error", wrap=True)
-        self.general_error.hide()
         outer.addWidget(self.general_error)
 
         columns = QHBoxLayout()
@@ -106,10 +108,10 @@ class SetupDialog(QDialog):
 
     def _office_group(self) -> QGroupBox:
         group = QGroupBox(tr("Kantor"))
-        form = self._form(group)
+        form = form_layout(group)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText(tr("contoh: Dinas Sosial Kabupaten Hulu Sungai Selatan"))
-        self.type_combo = _ref_combo("office_types")
+        self.type_combo = ref_combo("office_types")
         self.code_edit = QLineEdit()
         self.code_edit.setMaxLength(12)
         self.wilayah_edit = QLineEdit()
@@ -130,21 +132,17 @@ class SetupDialog(QDialog):
         self._add_row(form, tr("Kota"), "city", self.city_edit, hint_label=self.city_preview)
         self._add_row(form, tr("Telepon"), "phone", self.phone_edit)
         self._add_row(form, tr("E-mail"), "email", self.email_edit)
-        self.name_edit.textChanged.connect(self._name_changed)
-        self.code_edit.textEdited.connect(self._code_edited)
+        self._suggestions = OfficeSuggestions(self.name_edit, self.type_combo, self.code_edit)
         self.city_edit.textChanged.connect(self._update_city_preview)
         self.wilayah_edit.textChanged.connect(self._update_wilayah_hint)
-        self._code_touched = False
-        self._type_touched = False
-        self.type_combo.activated.connect(self._type_chosen)
         self._update_city_preview()
         return group
 
     def _worker_group(self) -> QGroupBox:
         group = QGroupBox(tr("Pendamping pertama"))
-        form = self._form(group)
+        form = form_layout(group)
         self.worker_name_edit = QLineEdit()
-        self.worker_type_combo = _ref_combo("worker_types")
+        self.worker_type_combo = ref_combo("worker_types")
         self.worker_nip_edit = QLineEdit()
         self.worker_nip_edit.setPlaceholderText(tr("boleh dikosongkan"))
         self._add_row(form, tr("Nama *"), "worker_name", self.worker_name_edit)
@@ -155,77 +153,30 @@ class SetupDialog(QDialog):
                "Pendamping lain bisa ditambahkan nanti."), "muted", wrap=True))
         return group
 
-    @staticmethod
-    def _form(group: QGroupBox) -> QFormLayout:
-        form = QFormLayout(group)
-        form.setContentsMargins(14, 12, 14, 12)
-        form.setHorizontalSpacing(12)
-        form.setVerticalSpacing(8)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        return form
-
-    def _add_row(self, form: QFormLayout, label: str, key: str, editor: QWidget, *, hint: str | None = None,
-                 hint_label: QLabel | None = None) -> None:
-        cell = QWidget()
-        column = QVBoxLayout(cell)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(editor)
-        if hint_label is None and hint:
-            hint_label = make_label(hint, "muted", wrap=True)
-        if hint_label is not None:
-            column.addWidget(hint_label)
-        error = make_label("", "error", wrap=True)
-        error.setObjectName(f"error_{key}")
-        error.hide()
-        column.addWidget(error)
-        form.addRow(label, cell)
-        buddy = form.labelForField(cell)
-        if isinstance(buddy, QLabel):
-            buddy.setBuddy(editor)
-        editor.setProperty("invalid", False)
-        self._errors[key] = error
-        self._fields[key] = editor
+    def _add_row(self, form, label: str, key: str, editor: QWidget, **hints) -> None:
+        self._problems.add_row(form, label, key, editor, **hints)
 
     def _fill(self, office: OfficeDTO) -> None:
         self.name_edit.setText(office.name)
-        _select(self.type_combo, office.office_type)
+        select_data(self.type_combo, office.office_type)
         self.code_edit.setText(office.code)
         for edit, value in ((self.wilayah_edit, office.wilayah_code), (self.address_edit, office.address),
                             (self.city_edit, office.city), (self.phone_edit, office.phone),
                             (self.email_edit, office.email)):
             edit.setText(value or "")
-        self._code_touched = self._type_touched = True
+        self._suggestions.code_touched = self._suggestions.type_touched = True
 
     def _connect_dirty(self) -> None:
-        for editor in self._fields.values():
+        for editor in self._problems.fields.values():
             if isinstance(editor, QLineEdit):
                 editor.textEdited.connect(self._mark_dirty)
             elif isinstance(editor, QComboBox):
                 editor.activated.connect(self._mark_dirty)
-        for key, editor in self._fields.items():
+        for key, editor in self._problems.fields.items():
             signal = editor.textEdited if isinstance(editor, QLineEdit) else editor.activated
             signal.connect(lambda *_, k=key: self._clear_problem(k))
 
     # --- live helpers --------------------------------------------------------------------------------------
-
-    def _name_changed(self, text: str) -> None:
-        if not self._code_touched:
-            self.code_edit.setText(suggest_code(text) if text.strip() else "")
-        if not self._type_touched:
-            _select(self.type_combo, guess_office_type(text))
-
-    def _code_edited(self, text: str) -> None:
-        self._code_touched = bool(text)
-        upper = text.upper().replace(" ", "")
-        if upper != text:
-            position = self.code_edit.cursorPosition()
-            self.code_edit.setText(upper)
-            self.code_edit.setCursorPosition(min(position, len(upper)))
-
-    def _type_chosen(self, _index: int) -> None:
-        self._type_touched = True
 
     def _update_city_preview(self) -> None:
         city = self.city_edit.text().strip()
@@ -251,12 +202,12 @@ class SetupDialog(QDialog):
             base,
             name=self.name_edit.text().strip(),
             office_type=self.type_combo.currentData() or "",
-            code=_text(self.code_edit),
-            wilayah_code=_text(self.wilayah_edit),
-            address=_text(self.address_edit),
-            city=_text(self.city_edit),
-            phone=_text(self.phone_edit),
-            email=_text(self.email_edit),
+            code=line_text(self.code_edit),
+            wilayah_code=line_text(self.wilayah_edit),
+            address=line_text(self.address_edit),
+            city=line_text(self.city_edit),
+            phone=line_text(self.phone_edit),
+            email=line_text(self.email_edit),
         )
 
     def worker_input(self) -> WorkerInput | None:
@@ -265,7 +216,7 @@ class SetupDialog(QDialog):
         return WorkerInput(
             name=self.worker_name_edit.text().strip(),
             worker_type=self.worker_type_combo.currentData() or "",
-            nip=_text(self.worker_nip_edit),
+            nip=line_text(self.worker_nip_edit),
         )
 
     def save(self) -> None:
@@ -284,33 +235,17 @@ class SetupDialog(QDialog):
 
     def show_problems(self, problems: dict[str, str]) -> None:
         """Red text under each field concerned (unknown fields at the top); focus the first one."""
-        first: QWidget | None = None
-        general: list[str] = []
-        for key, label in self._errors.items():
-            message = problems.get(key)
-            label.setText(message or "")
-            label.setVisible(bool(message))
-            set_invalid(self._fields[key], bool(message))
-            if message and first is None:
-                first = self._fields[key]
-        general = [msg for key, msg in problems.items() if key not in self._errors]
-        self.general_error.setText("\n".join(general))
-        self.general_error.setVisible(bool(general))
+        first = self._problems.show(problems)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
         self._fit()
 
     def problem(self, key: str) -> str:
         """The problem now shown for a field ('' when none)."""
-        label = self._errors.get(key)
-        return label.text() if label is not None and label.isVisible() else ""
+        return self._problems.problem(key)
 
     def _clear_problem(self, key: str) -> None:
-        label = self._errors[key]
-        if label.isVisibleTo(self):
-            label.hide()
-            label.clear()
-            set_invalid(self._fields[key], False)
+        self._problems.clear(key)
 
     def _fit(self) -> None:
         """Grow to show new error lines (resizing, not re-constraining, the window)."""
@@ -331,29 +266,7 @@ class SetupDialog(QDialog):
         super().reject()
 
     def confirm_discard(self) -> bool:
-        answer = QMessageBox.question(
-            self, tr("Batalkan pengisian?"), tr("Data yang sudah diketik belum disimpan dan akan hilang."),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-
-def _ref_combo(list_name: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(16)
-    for item in ref_list(list_name).items:
-        combo.addItem(item.label, item.code)
-    return combo
-
-
-def _select(combo: QComboBox, code: str) -> None:
-    index = combo.findData(code)
-    if index >= 0:
-        combo.setCurrentIndex(index)
-
-
-def _text(edit: QLineEdit) -> str | None:
-    return edit.text().strip() or None
+        return confirm_discard(self, tr("Batalkan pengisian?"))
 
 
 def open_office_dialog(parent: QWidget | None, db, *, on_saved: Callable[[OfficeDTO], None] | None = None) -> \

@@ -1,15 +1,22 @@
-"""Klien: the searchable, sortable client list; "Klien baru" (Ctrl+N) and Enter or double-click open the form."""
+"""Klien: the searchable, filterable, sortable client list; new client, import, duplicates, export, archive."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import replace
+from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QPoint, QStandardPaths, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHeaderView,
     QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -19,37 +26,70 @@ from PySide6.QtWidgets import (
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.errors import AtensiError
 from atensi_desktop.i18n import format_number
+from atensi_desktop.services.client_export import ExportResult, export_clients
+from atensi_desktop.services.clients import ClientQuery, ClientRow, archive_client, restore_client
 from ui.change_bus import ChangeBus
 from ui.dialogs.client_form import ClientFormDialog
 from ui.errors import show_bug, show_error
 from ui.i18n import tr
 from ui.icons import icon
 from ui.models.client_list import ID_ROLE, ClientListModel
+from ui.tasks import Task
 from ui.views.base import View
+from ui.widgets.client_filters import ClientFilters
 from ui.widgets.common import make_label
 
 SEARCH_DELAY_MS = 250
+EXPORT_DIALOG_DELAY_MS = 300  # an export that finishes sooner shows no progress window
 # Typical widest content per column (the last column, Klaster, stretches); scaled with the font.
 COLUMN_SAMPLES = ("DSHSS-WWWWWW", "Muhammad Rahman Hidayat", "630607**********", "L/P", "00-00-0000", "Umur",
                   "Mdl. Murung Mesjid")
 
 
+def confirm_archive(parent: QWidget, client: ClientRow) -> bool:
+    """Ask before archiving: names the client and says it can be restored."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(tr("Arsipkan klien"))
+    box.setText(tr("Arsipkan {name} ({id})?").format(name=client.name, id=client.display_id))
+    box.setInformativeText(tr(
+        "Klien ini tidak tampil lagi di daftar, tetapi datanya, kasusnya dan riwayatnya tetap tersimpan. "
+        "Anda bisa memulihkannya kapan saja: centang “Tampilkan yang diarsipkan”, pilih klien itu, lalu "
+        "“Pulihkan”."))
+    archive = box.addButton(tr("Arsipkan"), QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(tr("Batal"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is archive
+
+
 class KlienView(View):
-    """Search as you type (debounced), a count, and the lazily paged table; sorting re-queries in SQL."""
+    """Search as you type (debounced), filters, a count, and the lazily paged table; sorting re-queries in SQL."""
 
     name = "klien"
 
     def __init__(self, ctx: AppContext, bus: ChangeBus, parent: QWidget | None = None) -> None:
         super().__init__(ctx, bus, tr("Klien"), parent)
+        # the list's first page and count are read in the background while the rest of the screen is built
+        self.model = ClientListModel(ctx.db, self)
+        self.model.set_query(ClientQuery())
         self.count_label = make_label("", "muted")
         self.count_label.setObjectName("clientCount")
-        self.header.addWidget(self.count_label)
-        self.new_button = QPushButton(icon("klien"), tr("Klien baru"))
-        self.new_button.setObjectName("newClient")
-        self.new_button.setToolTip(tr("Daftarkan klien baru (Ctrl+N)"))
-        self.new_button.clicked.connect(self.new_client)
-        self.header.addSpacing(12)
-        self.header.addWidget(self.new_button)
+        self.header.insertWidget(1, self.count_label)
+        self.header.insertSpacing(1, 12)
+        self.duplicates_button = self._header_button(
+            tr("Kemungkinan &duplikat"), "duplicatesButton",
+            tr("Periksa pasangan klien yang mungkin orang yang sama (Ctrl+D)"), self.open_duplicates)
+        self.import_button = self._header_button(
+            tr("&Impor…"), "importButton", tr("Impor klien dari file XLSX atau CSV (Ctrl+I)"), self.open_import)
+        self.export_button = self._header_button(
+            tr("&Ekspor…"), "exportButton", tr("Ekspor daftar yang tampil (dengan saringannya) ke XLSX (Ctrl+E)"),
+            self.export)
+        self.new_button = self._header_button(
+            tr("Klien baru"), "newClient", tr("Daftarkan klien baru (Ctrl+N)"), self.new_client)
+        self.new_button.setIcon(icon("klien"))
+        self.new_button.setDefault(False)
         self.form: ClientFormDialog | None = None
 
         self.search_edit = QLineEdit()
@@ -58,10 +98,16 @@ class KlienView(View):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.addAction(icon("cari"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_edit.setAccessibleName(tr("Cari klien"))
-        self.search_edit.setMaximumWidth(520)
-        self.body.addWidget(self.search_edit)
+        self.search_edit.setMinimumWidth(330)
+        self.search_edit.setMaximumWidth(440)
+        self.filters = ClientFilters(ctx)
+        self.filters.row.insertWidget(0, self.search_edit, 1)
+        self.archive_button = QPushButton(tr("&Arsipkan"))
+        self.archive_button.setObjectName("archiveButton")
+        self.archive_button.clicked.connect(self.archive_or_restore)
+        self.filters.row.addWidget(self.archive_button)
+        self.body.addWidget(self.filters)
 
-        self.model = ClientListModel(ctx.db, self)
         self.table = self._make_table()
         self.empty_label = make_label("", "empty", wrap=True)
         self.empty_label.setObjectName("clientEmpty")
@@ -70,6 +116,11 @@ class KlienView(View):
         self.pages.addWidget(self.table)
         self.pages.addWidget(self.empty_label)
         self.body.addWidget(self.pages, 1)
+        self.notice_label = make_label("", "muted", selectable=True)
+        self.notice_label.setObjectName("clientNotice")
+        self.notice_label.hide()
+        self.body.addWidget(self.notice_label)
+        self.body.setSpacing(10)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -77,20 +128,49 @@ class KlienView(View):
         self._search_timer.timeout.connect(self._run_search)
         self.search_edit.textChanged.connect(self._search_timer.start)
         self.search_edit.returnPressed.connect(self._run_search)
+        self.filters.changed.connect(self._requery)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_client)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.export)
+        QShortcut(QKeySequence("Ctrl+I"), self, self.open_import)
+        QShortcut(QKeySequence("Ctrl+D"), self, self.open_duplicates)
+        QShortcut(QKeySequence("Ctrl+K"), self.table, self.open_household)
+        # the Delete key itself: the standard "Delete" also means Ctrl+D on GNOME/KDE, which opens duplicates
+        delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.archive_selected)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.activated.connect(self._row_activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().currentRowChanged.connect(self._update_actions)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self._set_tab_order()
 
+        self._reselect_row: int | None = None
+        self._export_task: Task | None = None
+        self.export_dialog: QProgressDialog | None = None
         self.model.load_started.connect(self._show_loading)
+        self.model.rows_shown.connect(self._show_rows)
         self.model.loaded.connect(self._show_loaded)
         self.model.load_failed.connect(self._show_failure)
+        self.model.modelReset.connect(self._update_actions)
         bus.clients_changed.connect(self.model.refresh)
-        bus.office_changed.connect(self.model.refresh)
-        self.model.refresh()
+        bus.office_changed.connect(self._office_changed)
+        self._update_actions()
+        self._show_loading()  # the answers to the query started above arrive through the event loop
+
+    def _header_button(self, text: str, name: str, tip: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        self.header.addWidget(button)
+        return button
 
     def _make_table(self) -> QTableView:
         table = QTableView()
         table.setObjectName("clientTable")
+        table.setAccessibleName(tr("Daftar klien"))
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -98,6 +178,7 @@ class KlienView(View):
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.setWordWrap(False)
+        table.setTabKeyNavigation(False)  # Tab leaves the list; the arrow keys move between rows
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 12)
         header = table.horizontalHeader()
@@ -119,7 +200,15 @@ class KlienView(View):
         self._sort = (1, Qt.SortOrder.AscendingOrder)
         return table
 
-    # --- searching and sorting -------------------------------------------------------------------------
+    def _set_tab_order(self) -> None:
+        chain: list[QWidget] = [self.search_edit, self.filters.toggle_button, self.filters.clear_button,
+                                self.filters.archived_check, self.archive_button, *self.filters.combos.values(),
+                                self.table, self.new_button, self.export_button, self.import_button,
+                                self.duplicates_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    # --- searching, filtering and sorting -------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
@@ -133,7 +222,21 @@ class KlienView(View):
     @Slot()
     def _run_search(self) -> None:
         self._search_timer.stop()
-        self.model.set_search_text(" ".join(self.search_edit.text().split()))
+        self._requery()
+
+    @Slot()
+    def _requery(self) -> None:
+        """The model's query from the search box and the filters (re-run only when it changed)."""
+        self._search_timer.stop()
+        text = " ".join(self.search_edit.text().split())
+        query = self.filters.apply(replace(self.model.query, text=text))
+        if query != self.model.query:
+            self.model.set_query(query)
+
+    @Slot()
+    def _office_changed(self) -> None:
+        self.filters.office_changed()
+        self.model.refresh()
 
     @Slot(int)
     def _header_clicked(self, column: int) -> None:
@@ -158,7 +261,7 @@ class KlienView(View):
                       else Qt.SortOrder.AscendingOrder)
         self._header_clicked(column)
 
-    # --- the client form -------------------------------------------------------------------------------
+    # --- the client form, import, duplicates ------------------------------------------------------------
 
     @Slot()
     def new_client(self) -> None:
@@ -166,10 +269,16 @@ class KlienView(View):
 
     @Slot(QModelIndex)
     def _row_activated(self, index: QModelIndex) -> None:
-        """Enter or double-click on a row: edit that client."""
+        """Enter or double-click on a row: edit that client (archived clients are restored first)."""
         client_id = index.data(ID_ROLE)
-        if client_id is not None:
-            self.open_form(client_id)
+        if client_id is None:
+            return
+        row = self.model.cached_row(index.row())
+        if row is not None and row.archived:
+            self.notice(tr("“{name}” diarsipkan; pilih “Pulihkan” dulu untuk mengubah datanya.").format(
+                name=row.name))
+            return
+        self.open_form(client_id)
 
     def open_form(self, client_id: uuid.UUID | None) -> ClientFormDialog | None:
         """Open the client form (window-modal, not blocking); after a save the list refreshes."""
@@ -196,29 +305,281 @@ class KlienView(View):
         if other is not None:
             self.open_form(other)
 
+    @Slot()
+    def open_import(self) -> None:
+        from ui.dialogs import client_import  # loaded when first used: keeps start-up lean
+
+        client_import.open_client_import(self, self.ctx, self.bus)
+
+    @Slot()
+    def open_duplicates(self) -> None:
+        from ui.dialogs import duplicate_review
+
+        duplicate_review.open_duplicate_review(self, self.ctx, self.bus)
+
+    @Slot()
+    def open_household(self) -> None:
+        """The selected client's household (Kartu Keluarga): members, relations, moves (Ctrl+K)."""
+        client = self.selected_client()
+        if client is None or client.archived:
+            self.notice(tr("Pilih klien di daftar dulu, lalu buka keluarganya (Ctrl+K)."))
+            return
+        from ui.dialogs import household
+
+        household.open_household(self, self.ctx, self.bus, client_id=client.id)
+
+    # --- archive and restore ----------------------------------------------------------------------------
+
+    def selected_client(self) -> ClientRow | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            return None
+        return self.model.cached_row(index.row()) or self.model.client_row(index.row())
+
+    @Slot()
+    def _update_actions(self, *_args) -> None:
+        client = self.selected_client()
+        archived = client is not None and client.archived
+        self.archive_button.setText(tr("&Pulihkan") if archived else tr("&Arsipkan"))
+        self.archive_button.setEnabled(client is not None)
+        if client is None:
+            self.archive_button.setToolTip(tr("Pilih klien di daftar dulu"))
+        elif archived:
+            self.archive_button.setToolTip(tr("Kembalikan klien ini ke daftar"))
+        else:
+            self.archive_button.setToolTip(tr("Sembunyikan klien ini dari daftar; datanya tetap tersimpan (Delete)"))
+
+    @Slot()
+    def archive_or_restore(self) -> None:
+        client = self.selected_client()
+        if client is not None and client.archived:
+            self.restore_selected()
+        else:
+            self.archive_selected()
+
+    @Slot()
+    def archive_selected(self) -> None:
+        """Archive the selected client after confirmation (a tombstone: never a hard delete)."""
+        client = self.selected_client()
+        if client is None:
+            return
+        if client.archived:
+            self.notice(tr("“{name}” sudah diarsipkan; pilih “Pulihkan” untuk mengembalikannya.").format(
+                name=client.name))
+            return
+        if not confirm_archive(self, client):
+            return
+        if self._change(archive_client, client):
+            if self.filters.show_archived:
+                text = tr("“{name}” diarsipkan.")
+            else:
+                text = tr("“{name}” diarsipkan. Centang “Tampilkan yang diarsipkan” untuk memulihkannya.")
+            self.notice(text.format(name=client.name))
+
+    @Slot()
+    def restore_selected(self) -> None:
+        client = self.selected_client()
+        if client is None or not client.archived:
+            return
+        if self._change(restore_client, client):
+            self.notice(tr("“{name}” dipulihkan dan tampil lagi di daftar.").format(name=client.name))
+
+    def _change(self, action, client: ClientRow) -> bool:
+        try:
+            action(self.ctx.db, client.id)
+        except AtensiError as exc:
+            show_error(self, exc)
+            return False
+        self._reselect_row = self.table.currentIndex().row()
+        self.bus.clients_changed.emit()
+        return True
+
+    @Slot(QPoint)
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(self.table.indexAt(pos))
+        if menu is not None:
+            menu.exec(self.table.viewport().mapToGlobal(pos))
+            menu.deleteLater()
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The row's menu: open, archive (Delete) or restore."""
+        if not index.isValid():
+            return None
+        self.table.selectRow(index.row())
+        client = self.selected_client()
+        if client is None:
+            return None
+        menu = QMenu(self)
+        if not client.archived:
+            open_action = QAction(tr("&Buka"), menu)
+            open_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
+            open_action.triggered.connect(lambda: self.open_form(client.id))
+            menu.addAction(open_action)
+            family = QAction(tr("&Keluarga (KK)…"), menu)
+            family.setShortcut(QKeySequence("Ctrl+K"))
+            family.triggered.connect(self.open_household)
+            menu.addAction(family)
+            archive = QAction(tr("&Arsipkan…"), menu)
+            archive.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+            archive.triggered.connect(self.archive_selected)
+            menu.addAction(archive)
+        else:
+            restore = QAction(tr("&Pulihkan"), menu)
+            restore.triggered.connect(self.restore_selected)
+            menu.addAction(restore)
+        return menu
+
+    # --- export ------------------------------------------------------------------------------------------
+
+    @Slot()
+    def export(self) -> None:
+        """Ask where, then export the list as it is filtered and sorted now."""
+        if self._export_task is not None:
+            if self.export_dialog is not None:
+                self.export_dialog.show()
+                self.export_dialog.raise_()
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) \
+            or str(Path.home())
+        default = str(Path(folder) / f"klien-{dt.date.today().isoformat()}.xlsx")
+        path, _filter = QFileDialog.getSaveFileName(self, tr("Ekspor daftar klien"), default,
+                                                    tr("Buku kerja Excel (*.xlsx)"))
+        if not path:
+            return
+        if not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> Task | None:
+        """Export in the background to `path`, with a progress window (shown after a moment) and cancel."""
+        if self._export_task is not None:
+            return None
+        db, query = self.ctx.db, self.model.query
+        task = Task(lambda progress: export_clients(db, query, path, progress=progress))
+        dialog = QProgressDialog(tr("Menghitung klien…"), tr("Batal"), 0, 0, self)
+        dialog.setObjectName("exportProgress")
+        dialog.setWindowTitle(tr("Ekspor klien"))
+        dialog.setWindowModality(Qt.WindowModality.NonModal)  # a modal one would re-enter the event loop
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumDuration(EXPORT_DIALOG_DELAY_MS)
+        dialog.setMinimumWidth(420)
+        dialog.canceled.connect(task.cancel)
+        task.progressed.connect(self._export_progressed)
+        task.finished.connect(self._exported)
+        task.failed.connect(self._export_failed)
+        task.cancelled.connect(self._export_cancelled)
+        self._export_task, self.export_dialog = task, dialog
+        self.export_button.setEnabled(False)
+        self.notice("")
+        dialog.setValue(0)
+        task.start()
+        return task
+
+    @property
+    def exporting(self) -> bool:
+        return self._export_task is not None
+
+    @Slot(int, int, str)
+    def _export_progressed(self, done: int, total: int, _message: str) -> None:
+        dialog = self.export_dialog
+        if dialog is None or dialog.wasCanceled():
+            return
+        if total and done >= total:
+            dialog.setLabelText(tr("Menyimpan file…"))
+        else:
+            dialog.setLabelText(tr("Mengekspor {done} dari {total} klien…").format(
+                done=format_number(done), total=format_number(total)))
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+
+    def _export_done(self) -> None:
+        self._export_task = None
+        if self.export_dialog is not None:
+            self.export_dialog.hide()
+            self.export_dialog.deleteLater()
+            self.export_dialog = None
+        self.export_button.setEnabled(True)
+
+    @Slot(object)
+    def _exported(self, result: ExportResult) -> None:
+        self._export_done()
+        self.notice(tr("{count} klien diekspor ke {path}.").format(count=format_number(result.count),
+                                                                    path=str(result.path)))
+
+    @Slot(object)
+    def _export_failed(self, exc: BaseException) -> None:
+        self._export_done()
+        self.notice(tr("Ekspor gagal; tidak ada file yang ditulis."))
+        show_error(self, exc, log_file=self.ctx.paths.logs / "atensi.log")
+
+    @Slot()
+    def _export_cancelled(self) -> None:
+        self._export_done()
+        self.notice(tr("Ekspor dibatalkan; tidak ada file yang ditulis."))
+
     # --- results ---------------------------------------------------------------------------------------
+
+    def notice(self, text: str) -> None:
+        """One line under the list about the last action (export written, client archived)."""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+
+    def _narrowed(self) -> bool:
+        return bool(self.model.query.text) or self.filters.active_count() > 0
 
     @Slot()
     def _show_loading(self) -> None:
-        self.count_label.setText(tr("Mencari…") if self.model.query.text else tr("Memuat…"))
+        self.count_label.setText(tr("Mencari…") if self._narrowed() else tr("Memuat…"))
+
+    @Slot(int)
+    def _show_rows(self, rows: int) -> None:
+        if rows:
+            self.pages.setCurrentWidget(self.table)
+        if self.model.counting:
+            self.count_label.setText(tr("Menghitung…"))
 
     @Slot(int)
     def _show_loaded(self, count: int) -> None:
         text = self.model.query.text
-        if text:
-            self.count_label.setText(tr("{count} klien cocok").format(count=format_number(count)))
+        number = format_number(count)
+        if self._narrowed():
+            label = tr("{count} klien cocok").format(count=number)
         else:
-            self.count_label.setText(tr("{count} klien").format(count=format_number(count)))
+            label = tr("{count} klien").format(count=number)
+        if self.model.query.include_archived:
+            label += " " + tr("(termasuk yang diarsipkan)")
+        self.count_label.setText(label)
+        self._reselect()
         if count:
             self.pages.setCurrentWidget(self.table)
             return
-        if text:
+        filtered = self.filters.active_count() > 0
+        if text and filtered:
+            self.empty_label.setText(tr(
+                "Tidak ada klien yang cocok dengan “{text}” dan saringan ini.\n"
+                "Pilih “Hapus saringan” untuk mencari di semua klien.").format(text=text))
+        elif text:
             self.empty_label.setText(tr("Tidak ada klien yang cocok dengan “{text}”.").format(text=text))
+        elif filtered:
+            self.empty_label.setText(tr(
+                "Tidak ada klien yang cocok dengan saringan ini.\n"
+                "Pilih “Hapus saringan” untuk melihat semua klien."))
         else:
             self.empty_label.setText(tr(
                 "Belum ada klien.\nKlien yang sudah didaftarkan akan tampil di sini. "
                 "Pilih “Klien baru” (Ctrl+N) untuk mendaftarkan klien pertama."))
         self.pages.setCurrentWidget(self.empty_label)
+
+    def _reselect(self) -> None:
+        """After archiving or restoring, keep the cursor where it was (on the next client, if that one left)."""
+        row, self._reselect_row = self._reselect_row, None
+        count = self.model.rowCount()
+        if row is None or row < 0 or not count:
+            self._update_actions()
+            return
+        self.table.selectRow(min(row, count - 1))
+        self._update_actions()
 
     @Slot(object)
     def _show_failure(self, exc: BaseException) -> None:
@@ -228,4 +589,3 @@ class KlienView(View):
             self.pages.setCurrentWidget(self.empty_label)
         else:
             show_bug(self, exc, log_file=self.ctx.paths.logs / "atensi.log")
-

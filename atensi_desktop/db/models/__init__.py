@@ -2,6 +2,7 @@
 
 from atensi_desktop.db.models.case import ClientCase
 from atensi_desktop.db.models.client import Client
+from atensi_desktop.db.models.document import ClientDocument
 from atensi_desktop.db.models.duplicate import DuplicateDecision
 from atensi_desktop.db.models.household import Household
 from atensi_desktop.db.models.office import Office
@@ -10,7 +11,7 @@ from atensi_desktop.db.models.user import User
 from atensi_desktop.db.models.wilayah import Wilayah
 from atensi_desktop.db.models.worker import Worker
 
-SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase, DuplicateDecision)
+SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase, DuplicateDecision, ClientDocument)
 SYNCED_BY_TABLE = {m.__tablename__: m for m in SYNCED_MODELS}
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "SYNCED_BY_TABLE",
     "SYNCED_MODELS",
     "Client",
+    "ClientDocument",
     "DuplicateDecision",
     "ClientCase",
     "Household",
