@@ -186,8 +186,9 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
                                                 weights=[90, 5, 2, 2, 1])[0],
                         "education": _education(rng, age), "marital_status": _marital(rng, age),
                         "address": households[-1]["address"], "wilayah_code": hh_desa, "household_id": hh_id,
-                        "relation_to_head": "kepala_keluarga" if m == 0 else rng.choice(["istri", "anak", "anak",
-                                                                                         "orang_tua", "cucu"]),
+                        "relation_to_head": "kepala_keluarga" if m == 0 else _relation(
+                            rng.random(), clients[-m], sex, birth, spouse_taken=any(
+                                c["relation_to_head"] in ("istri", "suami") for c in clients[len(clients) - m + 1:])),
                         "ppks_categories": _categories(rng, cluster, age, sex), "cluster": cluster,
                         "dtsen_desil": rng.randint(1, 5) if rng.random() < 0.7 else None,
                         "phone": f"08{rng.randint(11, 59)}{rng.randint(10_000_000, 99_999_999)}"
@@ -217,6 +218,20 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
         progress.finish(_("Data contoh selesai dibuat"))
     return DemoResult(clients=made_clients, households=made_households, cases=made_cases,
                       workers=len(worker_ids))
+
+
+def _relation(draw: float, head: dict, sex: str, birth: dt.date, *, spouse_taken: bool) -> str:
+    """A relation to the head that fits both people's sex and age (one random draw, so seeds stay stable)."""
+    years = (head["birth_date"] - birth).days / 365.25  # > 0: older than the head
+    if years >= 16:
+        return "mertua" if draw < 0.25 else "orang_tua"
+    if years <= -36:
+        return "cucu"
+    if years <= -15:
+        return "menantu" if draw < 0.15 else "anak"
+    if not spouse_taken and sex != head["sex"] and draw < 0.8:
+        return "istri" if sex == "P" else "suami"
+    return "famili_lain"
 
 
 def _education(rng: random.Random, age: int) -> str | None:

@@ -37,6 +37,33 @@ def test_demo_people_are_plausible(db):
             assert check.valid and check.sex == sex and check.birth_date == birth
 
 
+def test_demo_families_fit_sex_and_age(db):
+    """One head per household; a spouse of the other sex; parents older and children younger than the head."""
+    generate_demo(db, 600, seed=5, today=TODAY)
+    with db.session() as s:
+        rows = s.execute(select(Client.household_id, Client.relation_to_head, Client.sex, Client.birth_date)).all()
+    families: dict = {}
+    for household, relation, sex, birth in rows:
+        families.setdefault(household, []).append((relation, sex, birth))
+    assert sum(len(f) > 2 for f in families.values()) > 20
+    seen = set()
+    for members in families.values():
+        heads = [m for m in members if m[0] == "kepala_keluarga"]
+        assert len(heads) == 1
+        _, head_sex, head_birth = heads[0]
+        spouses = [m for m in members if m[0] in ("istri", "suami")]
+        assert len(spouses) <= 1
+        for relation, sex, birth in members:
+            seen.add(relation)
+            if relation in ("istri", "suami"):
+                assert sex != head_sex and (relation == "istri") == (sex == "P")
+            if relation in ("orang_tua", "mertua"):
+                assert birth < head_birth
+            if relation in ("anak", "cucu", "menantu"):
+                assert birth > head_birth
+    assert {"istri", "anak"} <= seen
+
+
 def test_cancelled_demo_writes_nothing(db):
     progress = Progress(on_update=lambda done, total, msg: progress.cancel() if done >= 2000 else None)
     with pytest.raises(Cancelled):
