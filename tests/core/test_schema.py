@@ -75,3 +75,33 @@ def test_upgrading_an_older_sqlite_database_backs_it_up_first(paths):
         assert count_clients(db) == 1
     finally:
         db.dispose()
+
+
+def test_migration_0006_gives_old_rows_title_free_name_keys(db):
+    """Rows written before 0006 (keys with "hj", degrees, "moch") are found by the new keys after upgrading."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from atensi_desktop.db.models import Client
+    from atensi_desktop.services.clients import ClientQuery, client_page, create_client
+
+    siti = create_client(db, {"name": "Hj. Siti Aminah, S.Pd.", "alias": "Bu Hj. Ami", "sex": "P"}).id
+    ali = create_client(db, {"name": "Moch. Ali", "sex": "L"}).id
+    plain = create_client(db, {"name": "Budi Santoso", "sex": "L"}).id
+    with db.engine.begin() as conn:  # what a 0005 database holds: the old keys
+        conn.execute(Client.__table__.update().where(Client.id == siti).values(
+            name_norm="hj siti aminah s pd", alias_norm="bu hj ami"))
+        conn.execute(Client.__table__.update().where(Client.id == ali).values(name_norm="mokh ali"))
+    assert [r.id for r in client_page(db, ClientQuery(text="muhammad ali"), 0, 10)] == []
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+        command.upgrade(cfg, "head")
+    with db.session() as s:
+        keys = dict(s.execute(select(Client.id, Client.name_norm)).all())
+        assert s.scalar(select(Client.alias_norm).where(Client.id == siti)) == "ami"
+    assert keys == {siti: "siti aminah", ali: "muhamad ali", plain: "budi santoso"}
+    # the search index followed (SQLite: the FTS trigger; PostgreSQL: trigram indexes)
+    assert [r.id for r in client_page(db, ClientQuery(text="muhammad ali"), 0, 10)] == [ali]
+    assert [r.id for r in client_page(db, ClientQuery(text="siti aminah"), 0, 10)] == [siti]
