@@ -802,8 +802,11 @@ def validate_client(values: Mapping[str, Any], *, today: dt.date | None = None) 
             value = " ".join(value.split()) if key not in ("address", "disability") else value.strip()
             value = value or None
         clean[key] = value
-    if "name" in clean and (not clean["name"] or len(clean["name"]) < 2):
-        problems["name"] = _("Nama wajib diisi (paling sedikit 2 huruf).")
+    if "name" in clean and (not clean["name"] or sum(ch.isalpha() for ch in clean["name"]) < 2):
+        problems["name"] = _("Nama wajib diisi (paling sedikit 2 huruf).") if not clean["name"] or not any(
+            ch.isdigit() for ch in clean["name"]) else _(
+            "Nama harus berisi huruf; yang diisi “{value}” seperti nomor. NIK atau nomor lain diisi di kolomnya "
+            "sendiri.").format(value=clean["name"])
     if clean.get("sex") is not None and clean["sex"] not in ("L", "P"):
         problems["sex"] = _("Jenis kelamin harus L (laki-laki) atau P (perempuan).")
     birth = clean.get("birth_date")

@@ -28,6 +28,20 @@ def test_nik_sex_mismatch_and_future_birth(db):
     assert "masa depan" in err.value.problems["birth_date"]
 
 
+@pytest.mark.parametrize(("name", "message"), [
+    ("6306014509900001", "Nama harus berisi huruf; yang diisi “6306014509900001” seperti nomor"),
+    ("A1", "seperti nomor"),
+    ("--", "paling sedikit 2 huruf"),
+    ("  ", "wajib diisi"),
+])
+def test_a_name_needs_letters(db, name, message):
+    with pytest.raises(ValidationError) as err:
+        svc.create_client(db, {"name": name, "sex": "L"})
+    assert message in err.value.problems["name"]
+    assert svc.count_clients(db) == 0
+    assert svc.create_client(db, {"name": "Ni", "sex": "P"}).values["name"] == "Ni"  # two letters are a name
+
+
 def test_invalid_codes_are_named(db):
     with pytest.raises(ValidationError) as err:
         svc.create_client(db, {"name": "Budi", "religion": "jedi", "ppks_categories": ["anak_telantar", "x"],
