@@ -159,6 +159,29 @@ def test_documents_are_added_listed_opened_copied_and_archived(qtbot, ctx, clien
     assert not dialog.dirty
 
 
+def test_an_archived_document_is_shown_on_request_and_restored(qtbot, ctx, client, form, monkeypatch, tmp_path):
+    pdf = tmp_path / "KK.pdf"
+    pdf.write_bytes(PDF)
+    doc = documents.add_document(ctx.db, ctx.paths.blobs, client.id, pdf, "kk", None)
+    documents.archive_document(ctx.db, doc.id)
+    dialog = form(client.id)
+    panel = dialog.documents_panel
+    assert _rows(panel) == [] and panel.archived_check.isVisibleTo(panel)
+    panel.archived_check.setChecked(True)
+    assert [row[1] for row in _rows(panel)] == ["KK.pdf (diarsipkan)"]
+    assert panel.archived_check.text() == "Tampilkan yang diarsipkan (1)"
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+    assert panel.archive_button.text() == "Pulihkan"
+    with qtbot.waitSignal(panel.changed):
+        qtbot.mouseClick(panel.archive_button, Qt.MouseButton.LeftButton)
+    assert [row[1] for row in _rows(panel)] == ["KK.pdf"] and "dipulihkan" in panel.status_label.text()
+    assert [d.id for d in documents.list_documents(ctx.db, client.id)] == [doc.id]
+    panel.archived_check.setChecked(False)
+    assert [row[1] for row in _rows(panel)] == ["KK.pdf"]
+    assert not panel.archived_check.isVisibleTo(panel)  # nothing archived any more: the box goes away
+    assert not dialog.dirty
+
+
 def test_enter_on_a_document_opens_it_and_does_not_save_the_form(qtbot, ctx, client, form, monkeypatch):
     documents.add_document(ctx.db, ctx.paths.blobs, client.id, PDF, "kk", file_name="kk.pdf")
     dialog = form(client.id)

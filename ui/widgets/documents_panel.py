@@ -15,9 +15,10 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QKeyEvent
+from PySide6.QtGui import QDesktopServices, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -168,6 +169,12 @@ class DocumentsPanel(QWidget):
             button.setAutoDefault(False)
             buttons.addWidget(button, i // 2, i % 2)
         side.addLayout(buttons)
+        self.archived_check = QCheckBox()  # its text, with the count, is set by _reload
+        self.archived_check.setObjectName("showArchivedDocuments")
+        self.archived_check.setToolTip(tr("Berkas yang diarsipkan tampil abu-abu dan bisa dipulihkan"))
+        self.archived_check.toggled.connect(self._reload)
+        self.archived_check.hide()  # shown only when this client has archived documents
+        side.addWidget(self.archived_check)
         self.status_label = make_label("", "muted", wrap=True)
         self.status_label.setObjectName("documentsStatus")
         self.status_label.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 22)
@@ -197,11 +204,25 @@ class DocumentsPanel(QWidget):
         """List this client's documents (None: a client not saved yet; files are held until saving)."""
         self.client_id = client_id
         self.rows = []
-        if client_id is not None:
+        self.archived_check.setEnabled(client_id is not None)
+        self._reload()
+
+    @Slot()
+    def _reload(self) -> None:
+        """Read the client's documents again (held files of a new client stay as they are)."""
+        held = self.staged
+        self.rows = list(held)
+        archived = 0
+        if self.client_id is not None:
             try:
-                self.rows = list(documents.list_documents(self.ctx.db, client_id))
+                every = documents.list_documents(self.ctx.db, self.client_id, include_archived=True)
             except AtensiError as exc:
                 self._say(exc.message, error=True)
+            else:
+                archived = sum(d.archived for d in every)
+                self.rows += [d for d in every if self.archived_check.isChecked() or not d.archived]
+        self.archived_check.setText(tr("Tampilkan yang diarsipkan ({count})").format(count=archived))
+        self.archived_check.setVisible(archived > 0 or self.archived_check.isChecked())
         self._refresh_view()
 
     def selected(self) -> DocumentDTO | StagedDocument | None:
@@ -289,6 +310,16 @@ class DocumentsPanel(QWidget):
             return
         if isinstance(row, StagedDocument):
             self.rows.remove(row)
+        elif row.archived:
+            try:
+                documents.restore_document(self.ctx.db, row.id)
+            except AtensiError as exc:
+                show_error(self, exc)
+                return
+            self._reload()
+            self._say(tr("“{name}” dipulihkan.").format(name=row.file_name))
+            self.changed.emit()
+            return
         else:
             if not self.confirm_archive(row):
                 return
@@ -296,6 +327,10 @@ class DocumentsPanel(QWidget):
                 documents.archive_document(self.ctx.db, row.id)
             except AtensiError as exc:
                 show_error(self, exc)
+                return
+            if self.archived_check.isChecked():
+                self._reload()
+                self.changed.emit()
                 return
             self.rows.remove(row)
         self._refresh_view()
@@ -361,7 +396,13 @@ class DocumentsPanel(QWidget):
             else:
                 cells = [row.kind_label, row.file_name, row.size_text,
                          format_date_short(row.added_at.astimezone().date())]
+            if not isinstance(row, StagedDocument) and row.archived:
+                cells[1] = tr("{name} (diarsipkan)").format(name=cells[1])
             item = QTreeWidgetItem(cells)
+            if not isinstance(row, StagedDocument) and row.archived:
+                for column in range(len(cells)):
+                    item.setForeground(column, self.palette().color(QPalette.ColorGroup.Disabled,
+                                                                    QPalette.ColorRole.Text))
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setToolTip(1, f"{cells[1]}\n{row.note}" if row.note else cells[1])
             self.tree.addTopLevelItem(item)
@@ -383,9 +424,16 @@ class DocumentsPanel(QWidget):
         self.copy_button.setEnabled(idle and row is not None)
         self.archive_button.setEnabled(idle and row is not None)
         held = isinstance(row, StagedDocument)
-        self.archive_button.setText(tr("Buang") if held else tr("Arsipkan"))
-        self.archive_button.setToolTip(tr("Berkas ini belum disimpan: buang dari daftar") if held
-                                       else tr("Berkas dipindah ke arsip, tidak dihapus dari penyimpanan"))
+        archived = not held and row is not None and row.archived
+        if held:
+            self.archive_button.setText(tr("Buang"))
+            self.archive_button.setToolTip(tr("Berkas ini belum disimpan: buang dari daftar"))
+        elif archived:
+            self.archive_button.setText(tr("Pulihkan"))
+            self.archive_button.setToolTip(tr("Kembalikan berkas ini ke daftar"))
+        else:
+            self.archive_button.setText(tr("Arsipkan"))
+            self.archive_button.setToolTip(tr("Berkas dipindah ke arsip, tidak dihapus dari penyimpanan"))
 
     def _set_busy(self, busy: bool) -> None:
         self._update_buttons()
