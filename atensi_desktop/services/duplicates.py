@@ -31,14 +31,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from atensi_desktop.db.engine import Database
-from atensi_desktop.db.models import Client
+from atensi_desktop.db.models import Client, Household, Wilayah
 from atensi_desktop.db.models.duplicate import DuplicateDecision, pair_id
 from atensi_desktop.domain.names import fold, normalize_name
 from atensi_desktop.domain.nik import NIK_LENGTH, normalize_nik
-from atensi_desktop.errors import NotFoundError, UserError
-from atensi_desktop.i18n import N_, _
+from atensi_desktop.errors import NotFoundError, UserError, ValidationError
+from atensi_desktop.i18n import N_, _, format_date_short
 from atensi_desktop.progress import Progress
+from atensi_desktop.refdata import ref_list
 from atensi_desktop.services.clients import EDITABLE, ClientDTO, get_client, validate_client
+from atensi_desktop.services.households import check_single_head
 
 # --- thresholds and weights (score = weighted evidence, 0..1) -------------------------------------------
 W_NAME = 0.50  # times the name similarity (0..1)
@@ -1140,3 +1142,207 @@ def _get(s: Session, client_id: uuid.UUID) -> Client:
     if client is None:
         raise NotFoundError(_("Klien tidak ditemukan."), hint=_("Cari lagi di daftar klien."))
     return client
+
+
+# --- a new client's entry folded into an existing client -----------------------------------------------
+ENTRY_SIDES = ("existing", "entered")
+
+_FIELD_LABELS = {  # the editable client fields in the order forms and merge tables show them
+    "name": N_("Nama"),
+    "alias": N_("Nama panggilan/alias"),
+    "nik": N_("NIK"),
+    "sex": N_("Jenis kelamin"),
+    "birth_place": N_("Tempat lahir"),
+    "birth_date": N_("Tanggal lahir"),
+    "birth_date_estimated": N_("Tanggal lahir perkiraan"),
+    "religion": N_("Agama"),
+    "education": N_("Pendidikan"),
+    "marital_status": N_("Status perkawinan"),
+    "disability": N_("Disabilitas"),
+    "phone": N_("Telepon"),
+    "address": N_("Alamat"),
+    "wilayah_code": N_("Wilayah"),
+    "household_id": N_("Keluarga (No. KK)"),
+    "relation_to_head": N_("Hubungan dengan kepala keluarga"),
+    "cluster": N_("Klaster ATENSI"),
+    "dtsen_desil": N_("Desil DTSEN"),
+    "ppks_categories": N_("Kategori PPKS"),
+}
+_REF_FIELDS = {"religion": "religions", "education": "education", "marital_status": "marital_status",
+               "relation_to_head": "family_relations", "cluster": "clusters", "sex": "sex"}
+
+
+@dataclass(frozen=True)
+class EntryDifference:
+    """A field where what was typed for a new client differs from the existing client's record."""
+
+    key: str
+    label: str
+    existing: str  # the existing client's value, as text ("—" when empty)
+    entered: str  # the value typed in the form, as text
+    default: str  # "existing" or "entered": what `merge_entry` keeps when `take` does not name the field
+
+
+def field_order() -> list[str]:
+    """The editable client fields in the order a table of them is shown."""
+    return [k for k in _FIELD_LABELS if k in EDITABLE] + [k for k in EDITABLE if k not in _FIELD_LABELS]
+
+
+def field_label(key: str) -> str:
+    """The Indonesian (or current language) label of an editable client field."""
+    return _(_FIELD_LABELS[key]) if key in _FIELD_LABELS else key
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+def field_text(key: str, value: Any, *, wilayah_name: str | None = None, no_kk: str | None = None) -> str:
+    """How one field value reads in a comparison: dates dd-mm-yyyy, codes as their labels, "—" for empty."""
+    if key == "birth_date_estimated":
+        return _("ya") if value else _("tidak")
+    if _is_empty(value):
+        return "—"
+    if key == "birth_date" and isinstance(value, dt.date):
+        return format_date_short(value)
+    if key in _REF_FIELDS:
+        return ref_list(_REF_FIELDS[key]).label(str(value))
+    if key == "ppks_categories":
+        ppks = ref_list("ppks")
+        return "; ".join(ppks.label(code) for code in value)
+    if key == "wilayah_code":
+        return f"{wilayah_name} ({value})" if wilayah_name else str(value)
+    if key == "household_id":
+        return no_kk or _("terdaftar di satu KK")
+    return " ".join(str(value).split())
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if _is_empty(a) and _is_empty(b):
+        return True
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return sorted(a) == sorted(b)
+    return bool(a == b)
+
+
+def _clean_entry(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The typed values cleaned field by field as `validate_client` cleans them (whitespace, ISO dates, NIK
+    digits); a value it refuses on its own is kept as typed (the merged record's validation names it)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in EDITABLE:
+            raise ValueError(f"unknown client field {key!r}")
+        try:
+            out[key] = validate_client({key: value})[0][key]
+        except ValidationError:
+            out[key] = value
+    return out
+
+
+def _entry_sides(current: Mapping[str, Any], entered: Mapping[str, Any],
+                 take: Mapping[str, str]) -> dict[str, str]:
+    """For every typed field that is not empty and differs from the record: "existing" or "entered".
+
+    Default: the existing value, unless it is empty. A field left empty in the form never erases a value.
+    `birth_date_estimated` follows `birth_date` unless `take` names it.
+    """
+    sides: dict[str, str] = {}
+    for key in field_order():
+        if key not in entered or key == "birth_date_estimated":
+            continue
+        value = entered[key]
+        if _is_empty(value) or _same_value(current.get(key), value):
+            continue
+        default = "entered" if _is_empty(current.get(key)) else "existing"
+        sides[key] = take.get(key, default)
+    if "birth_date_estimated" in entered and not _is_empty(entered.get("birth_date")):
+        follows = sides.get("birth_date", take.get("birth_date", "existing"))
+        if _same_value(current.get("birth_date"), entered.get("birth_date")):
+            follows = "existing"
+        side = take.get("birth_date_estimated", follows)
+        if bool(current.get("birth_date_estimated")) != bool(entered["birth_date_estimated"]):
+            sides["birth_date_estimated"] = side
+    return sides
+
+
+def _check_take(take: Mapping[str, str]) -> None:
+    for key, side in take.items():
+        if key not in EDITABLE:
+            raise ValueError(f"unknown client field {key!r}")
+        if side not in ENTRY_SIDES:
+            raise ValueError(f"take[{key!r}] must be 'existing' or 'entered', not {side!r}")
+
+
+def _entry_target(s: Session, existing_id: uuid.UUID) -> Client:
+    """The live client a typed entry may be folded into: archived or merged records are refused."""
+    client = _get(s, existing_id)
+    if client.merged_into is not None:
+        target = s.get(Client, _resolve_in_session(s, client.id))
+        raise UserError(
+            _("{client} sudah digabung ke {target}.").format(
+                client=client.display_id, target=target.display_id if target else "?"),
+            hint=_("Gabungkan ke {target} saja.").format(target=target.display_id if target else "?"),
+        )
+    if client.deleted:
+        raise UserError(
+            _("Klien {client} sudah diarsipkan.").format(client=client.display_id),
+            hint=_("Pulihkan dulu dari arsip, atau simpan sebagai klien baru."),
+        )
+    return client
+
+
+def entry_differences(db: Database, existing_id: uuid.UUID, values: Mapping[str, Any]) -> list[EntryDifference]:
+    """The fields where `values` (typed in a new-client form) differ from the existing client, in form
+    order, with their texts and what `merge_entry` keeps by default. Fields left empty in the form and
+    fields equal to the record are left out."""
+    entered = _clean_entry(values)
+    with db.session() as s:
+        client = _get(s, existing_id)
+        current = {k: getattr(client, k) for k in EDITABLE}
+        sides = _entry_sides(current, entered, {})
+        if "birth_date" in sides:  # the estimate flag travels with the date (shown in its text)
+            sides.pop("birth_date_estimated", None)
+        codes = {v for v in (current.get("wilayah_code"), entered.get("wilayah_code")) if isinstance(v, str)}
+        places = {r[0]: r[1] for r in s.execute(select(Wilayah.code, Wilayah.name).where(Wilayah.code.in_(codes)))}
+        homes = {v for v in (current.get("household_id"), entered.get("household_id")) if isinstance(v, uuid.UUID)}
+        kk = {r[0]: r[1] for r in s.execute(select(Household.id, Household.no_kk).where(Household.id.in_(homes)))}
+
+    def text(key: str, value: Any, estimated: Any) -> str:
+        shown = field_text(key, value, wilayah_name=places.get(value) if isinstance(value, str) else None,
+                           no_kk=kk.get(value) if isinstance(value, uuid.UUID) else None)
+        if key == "birth_date" and estimated and not _is_empty(value):
+            shown += " " + _("(perkiraan)")
+        return shown
+
+    return [
+        EntryDifference(key=key, label=field_label(key),
+                        existing=text(key, current.get(key), current.get("birth_date_estimated")),
+                        entered=text(key, entered.get(key), entered.get("birth_date_estimated")),
+                        default=side)
+        for key, side in sides.items()
+    ]
+
+
+def merge_entry(db: Database, existing_id: uuid.UUID, values: Mapping[str, Any], *,
+                take: Mapping[str, str] | None = None) -> ClientDTO:
+    """Fold the values typed in a new-client form into the existing client instead of registering a
+    second record: field by field, `take[field]` = "existing" (the default) or "entered"; a field the
+    record has empty takes the typed value unless `take` says "existing"; a field left empty in the form
+    never erases a value. The result is validated like an edit (`validate_client`, one head per
+    household): a refusal names the field and writes nothing. Every changed field is an ordinary edit
+    (a version) of the existing client; no client row is created. Returns the client, with warnings.
+    """
+    take = dict(take or {})
+    _check_take(take)
+    entered = _clean_entry(values)
+    with db.session() as s:
+        client = _entry_target(s, existing_id)
+        current = {k: getattr(client, k) for k in EDITABLE}
+        chosen = [k for k, side in _entry_sides(current, entered, take).items() if side == "entered"]
+        clean, warnings = validate_client(current | {k: entered[k] for k in chosen})
+        if {"household_id", "relation_to_head"} & set(chosen):
+            check_single_head(s, clean.get("household_id"), client.id, clean.get("relation_to_head"))
+        for key in chosen:
+            if getattr(client, key) != clean[key]:
+                setattr(client, key, clean[key])
+    return dataclasses.replace(get_client(db, existing_id), warnings=tuple(warnings))

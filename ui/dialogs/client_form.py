@@ -54,6 +54,7 @@ from atensi_desktop.services.clients import (
 )
 from atensi_desktop.services.duplicates import DuplicateCandidate, candidates_for
 from atensi_desktop.services.office import installation_office
+from ui.dialogs.merge_clients import MergeClientsDialog, MergeEntryDialog
 from ui.errors import show_error
 from ui.i18n import tr
 from ui.style import MUTED
@@ -95,8 +96,20 @@ class DuplicateHit:
 def find_duplicates(db: Any, values: Mapping[str, Any], *, exclude: uuid.UUID | None = None) -> list[DuplicateHit]:
     """Existing clients that may be the person in `values`, with their region names."""
     found = candidates_for(db, values, exclude=exclude, limit=DUPLICATE_LIMIT)
+    found.sort(key=lambda c: not c.same_nik)  # stable: same NIK first, then best score
     names = wilayah.names_for(db, [c.client.wilayah_code for c in found if c.client.wilayah_code])
     return [DuplicateHit(c, names.get(c.client.wilayah_code or "")) for c in found]
+
+
+def save_edit(db: Any, client_id: uuid.UUID, changes: Mapping[str, Any], values: Mapping[str, Any], *,
+              check_nik: bool) -> ClientDTO | list[DuplicateHit]:
+    """Store the edit, unless `check_nik` and the NIK was changed to one another live client has: then
+    those clients (same NIK only), nothing saved."""
+    if check_nik and changes.get("nik"):
+        hits = [hit for hit in find_duplicates(db, values, exclude=client_id) if hit.candidate.same_nik]
+        if hits:
+            return hits
+    return update_client(db, client_id, changes)
 
 
 @dataclass(frozen=True)
@@ -233,9 +246,13 @@ class PpksChecklist(QWidget):
 
 
 class DuplicatePanel(QWidget):
-    """"Mungkin klien ini sudah terdaftar": the likely duplicates, each openable, or save anyway."""
+    """"Mungkin klien ini sudah terdaftar": the likely duplicates, each openable or mergeable, or save anyway.
+
+    For a new client, "Gabungkan ke klien ini…" folds the typed data into that client; when an edit gives
+    a client a NIK another client has (`editing=True`), "Gabungkan…" merges the two records."""
 
     open_requested = Signal(object)  # the client id
+    merge_requested = Signal(object)  # the client id
     save_anyway = Signal()
     back_requested = Signal()
 
@@ -244,7 +261,8 @@ class DuplicatePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addWidget(make_label(tr("Mungkin klien ini sudah terdaftar"), "subtitle"))
+        self.title_label = make_label(tr("Mungkin klien ini sudah terdaftar"), "subtitle")
+        layout.addWidget(self.title_label)
         self.intro_label = make_label("", "muted", wrap=True)
         layout.addWidget(self.intro_label)
         self._cards_box = QWidget()
@@ -255,6 +273,7 @@ class DuplicatePanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._cards_box)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(scroll, 1)
         row = QHBoxLayout()
         self.back_button = QPushButton(tr("Kembali ke formulir"))
@@ -267,16 +286,31 @@ class DuplicatePanel(QWidget):
         self.back_button.clicked.connect(self.back_requested)
         self.save_anyway_button.clicked.connect(self.save_anyway)
         self.open_buttons: list[QPushButton] = []
+        self.merge_buttons: list[QPushButton] = []
 
-    def show_hits(self, hits: Sequence[DuplicateHit], entered: str) -> None:
+    def show_hits(self, hits: Sequence[DuplicateHit], entered: str, *, editing: bool = False) -> None:
         while self._cards.count():
             item = self._cards.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.open_buttons = []
-        self.intro_label.setText(tr(
-            "Yang Anda isi: {entered}. Klien di bawah ini mirip. Buka klien yang sama bila memang orang yang "
-            "sama; data yang baru diisi tidak disimpan.").format(entered=entered))
+        self.merge_buttons = []
+        if editing:
+            self.title_label.setText(tr("NIK ini sudah dipakai klien lain"))
+            self.intro_label.setText(tr(
+                "Yang Anda isi: {entered}. Klien di bawah ini memakai NIK yang sama. Bila orang yang sama, buka "
+                "klien itu atau gabungkan kedua catatan (perubahan di formulir ini tidak disimpan); bila NIK "
+                "salah ketik, kembali ke formulir.").format(entered=entered))
+            self.save_anyway_button.setText(tr("Tetap simpan"))
+            merge_text = tr("Gabungkan…")
+        else:
+            self.title_label.setText(tr("Mungkin klien ini sudah terdaftar"))
+            self.intro_label.setText(tr(
+                "Yang Anda isi: {entered}. Klien di bawah ini mirip. Bila memang orang yang sama, buka klien "
+                "itu (data yang baru diisi tidak disimpan) atau gabungkan data yang baru diisi ke klien itu."
+            ).format(entered=entered))
+            self.save_anyway_button.setText(tr("Tetap simpan sebagai klien baru"))
+            merge_text = tr("Gabungkan ke klien ini…")
         for hit in hits:
             client = hit.candidate.client
             card = IconCard(button_text=tr("Buka klien ini"), title_role="strong", margins=12)
@@ -291,13 +325,44 @@ class DuplicatePanel(QWidget):
             card.detail_label.setText("  ·  ".join(facts) + "\n" + explanation if facts else explanation)
             card.setObjectName("duplicateCard")
             assert card.button is not None
+            card.button.setAccessibleName(tr("Buka klien {name}").format(name=client.name))
             card.button.clicked.connect(lambda _checked=False, cid=client.id: self.open_requested.emit(cid))
+            merge_button = QPushButton(merge_text, card)
+            merge_button.setObjectName("mergeIntoThis")
+            merge_button.setProperty("clientId", str(client.id))
+            merge_button.setAccessibleName(tr("Gabungkan ke klien {name}").format(name=client.name))
+            merge_button.clicked.connect(lambda _checked=False, cid=client.id: self.merge_requested.emit(cid))
+            _stack_buttons(card, card.button, merge_button)
             self.open_buttons.append(card.button)
+            self.merge_buttons.append(merge_button)
             self._cards.addWidget(card)
         self._cards.addStretch(1)
-        chain = [*self.open_buttons, self.back_button, self.save_anyway_button]  # top to bottom
+        chain = [button for pair in zip(self.open_buttons, self.merge_buttons, strict=True) for button in pair]
+        chain += [self.back_button, self.save_anyway_button]  # top to bottom
         for before, after in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(before, after)
+
+    def merge_button_for(self, client_id: uuid.UUID) -> QPushButton | None:
+        """The "Gabungkan" button of the card showing `client_id` (the focus goes back there)."""
+        for button in self.merge_buttons:
+            if button.property("clientId") == str(client_id):
+                return button
+        return None
+
+
+def _stack_buttons(card: IconCard, first: QPushButton, second: QPushButton) -> None:
+    """The card's buttons one above the other, on the right of its text (same width)."""
+    row = card.layout().itemAt(card.layout().count() - 1).layout()  # IconCard: [heading], then the row
+    row.removeWidget(first)
+    column = QVBoxLayout()
+    column.setSpacing(6)
+    column.addWidget(first)
+    column.addWidget(second)
+    column.addStretch(1)
+    row.addLayout(column)
+    width = max(first.sizeHint().width(), second.sizeHint().width())
+    first.setMinimumWidth(width)
+    second.setMinimumWidth(width)
 
 
 # --- the dialog ------------------------------------------------------------------------------------------
@@ -307,8 +372,10 @@ class ClientFormDialog(QDialog):
 
     Problems appear in red under their field when the user leaves it and on save, exactly as
     `validate_client` words them; warnings in amber never block. Saving runs off the GUI thread: a new
-    client is first checked for likely duplicates. After a save `saved_client` holds the result; after
-    "Buka klien ini" on the duplicate panel `open_client_id` names the client to open instead.
+    client is first checked for likely duplicates, an edit that changes the NIK for one another live
+    client has. After a save `saved_client` holds the result; after "Buka klien ini" on the duplicate
+    panel `open_client_id` names the client to open instead; after "Gabungkan" (the typed data folded into
+    that client, or, when editing, the two records merged) `saved_client` is the client that stays.
     A draft of unsaved changes is kept in the drafts folder (1 s after the last change) and offered the
     next time the same form opens.
     """
@@ -332,6 +399,8 @@ class ClientFormDialog(QDialog):
         self._saved_problems: dict[str, str] = {}  # what the engine refused on save, until edited
         self._task: Task | None = None
         self._duplicates_seen = False
+        self._confirmed_nik: str | None = None  # an edit's NIK the user chose to keep though another has it
+        self.merge_dialog: MergeEntryDialog | MergeClientsDialog | None = None
         self._draft_answered = False
         self._offered = False
         self.setObjectName("clientForm")
@@ -414,6 +483,7 @@ class ClientFormDialog(QDialog):
         self.duplicate_panel = DuplicatePanel()
         self.duplicate_panel.setObjectName("duplicatePanel")
         self.duplicate_panel.open_requested.connect(self._open_existing)
+        self.duplicate_panel.merge_requested.connect(self.merge_into)
         self.duplicate_panel.save_anyway.connect(self._save_anyway)
         self.duplicate_panel.back_requested.connect(self.show_form)
         self.pages.addWidget(self.duplicate_panel)
@@ -949,16 +1019,22 @@ class ClientFormDialog(QDialog):
             if not changes:
                 self._finish(None)
                 return
-            client_id = self.original.id
-            self._run(lambda _progress: update_client(db, client_id, changes))
+            client_id, values = self.original.id, self.values()
+            check_nik = bool(changes.get("nik")) and changes.get("nik") != self._confirmed_nik
+            self._run(lambda _progress: save_edit(db, client_id, changes, values, check_nik=check_nik))
         else:
-            values = {key: value for key, value in self.values().items() if value is not None}
-            if self.prefill.get("household_id") is not None:
-                values["household_id"] = self.prefill["household_id"]
+            values = self.new_values()
             check = not self._duplicates_seen
             blobs, files = self.ctx.paths.blobs, self.staged_files()
             self._run(lambda _progress: save_new_client(db, values, check_duplicates=check, blobs_dir=blobs,
                                                         files=files))
+
+    def new_values(self) -> dict[str, Any]:
+        """What a new client is saved with: the filled fields, and the household it was added to."""
+        values = {key: value for key, value in self.values().items() if value is not None}
+        if self.prefill.get("household_id") is not None:
+            values["household_id"] = self.prefill["household_id"]
+        return values
 
     def _run(self, fn: Callable[[Any], Any]) -> None:
         self._set_busy(True)
@@ -1026,7 +1102,7 @@ class ClientFormDialog(QDialog):
             facts.append(tr("lahir {date}").format(date=format_date_short(values["birth_date"])))
         if values["nik"]:
             facts.append(tr("NIK {nik}").format(nik=values["nik"]))
-        self.duplicate_panel.show_hits(hits, ", ".join(facts))
+        self.duplicate_panel.show_hits(hits, ", ".join(facts), editing=self.original is not None)
         self.pages.setCurrentWidget(self.duplicate_panel)
         self.buttons.hide()
         self.intro_label.hide()
@@ -1041,9 +1117,44 @@ class ClientFormDialog(QDialog):
 
     @Slot()
     def _save_anyway(self) -> None:
-        self._duplicates_seen = True
+        if self.original is not None:
+            self._confirmed_nik = self.values()["nik"]
+        else:
+            self._duplicates_seen = True
         self.show_form()
         self.save()
+
+    @Slot(object)
+    def merge_into(self, client_id: uuid.UUID) -> None:
+        """"Gabungkan…" on a card: a new client's typed data into that client (MergeEntryDialog), or, when
+        editing, this client and that one (MergeClientsDialog). Batal comes back to the panel."""
+        if self.merge_dialog is not None or self._task is not None:
+            return
+        try:
+            if self.original is not None:
+                dialog: MergeEntryDialog | MergeClientsDialog = MergeClientsDialog(
+                    self.ctx, self.original.id, client_id, self)
+            else:
+                dialog = MergeEntryDialog(self.ctx, client_id, self.new_values(), self, files=self.staged_files())
+        except AtensiError as exc:  # e.g. the client was archived or removed meanwhile
+            show_error(self, exc, log_file=self.ctx.paths.logs / "atensi.log")
+            return
+        self.merge_dialog = dialog
+        dialog.finished.connect(lambda _result, d=dialog, cid=client_id: self._merge_finished(d, cid))
+        dialog.open()
+
+    def _merge_finished(self, dialog: MergeEntryDialog | MergeClientsDialog, client_id: uuid.UUID) -> None:
+        self.merge_dialog = None
+        dialog.deleteLater()
+        if dialog.result() == QDialog.DialogCode.Accepted and dialog.merged_client is not None:
+            failed = getattr(dialog, "failed_files", ())
+            if failed:
+                self.report_unsaved_files(failed)
+            self._finish(dialog.merged_client)  # the typed data lives in that client now: no draft
+            return
+        button = self.duplicate_panel.merge_button_for(client_id)
+        if button is not None:
+            button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot(object)
     def _open_existing(self, client_id: uuid.UUID) -> None:
@@ -1140,7 +1251,8 @@ class ClientFormDialog(QDialog):
     def reject(self) -> None:
         """Esc, Batal or the close button: back to the form from the duplicate panel; ask before
         throwing typed data away (not while a save, a photo or a document is still being stored)."""
-        if self._task is not None or self.photo_box.busy or self.documents_panel.busy:
+        if self._task is not None or self.photo_box.busy or self.documents_panel.busy \
+                or self.merge_dialog is not None:
             return
         if self.pages.currentWidget() is not self.scroll:
             self.show_form()
