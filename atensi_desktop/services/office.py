@@ -6,12 +6,12 @@ import re
 import uuid
 from dataclasses import dataclass, field, fields, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from atensi_desktop.db.engine import Database, read_meta, write_meta
 from atensi_desktop.db.models import Office, User, Wilayah, Worker
 from atensi_desktop.domain.names import fold
-from atensi_desktop.errors import NotFoundError, ValidationError
+from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import _
 from atensi_desktop.refdata import legal_basis_default, ref_list
 from atensi_desktop.sync.ids import uuid7
@@ -102,6 +102,7 @@ class OfficeRow:
     phone: str | None
     workers: int  # active workers recorded for this office
     is_installation: bool  # the office this installation works for ("kantor ini")
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -374,8 +375,9 @@ def _refuse_taken_code(session, code: str | None, office_id: uuid.UUID | None) -
             code=code, office=other)})
 
 
-def list_offices(db: Database) -> list[OfficeRow]:
-    """Every live office: this installation's first, then the others by name, with their active workers."""
+def list_offices(db: Database, *, include_archived: bool = False) -> list[OfficeRow]:
+    """Every live office (and archived ones when asked): this installation's first, then the others by name,
+    with their active workers."""
     types = ref_list("office_types")
     workers = (select(Worker.office_id, func.count().label("n"))
                .where(Worker.deleted.is_(False), Worker.active.is_(True))
@@ -385,16 +387,54 @@ def list_offices(db: Database) -> list[OfficeRow]:
         own_id = uuid.UUID(own) if own else None
         rows = s.execute(
             select(Office.id, Office.code, Office.name, Office.office_type, Office.wilayah_code, Wilayah.name,
-                   Office.city, Office.phone, func.coalesce(workers.c.n, 0))
+                   Office.city, Office.phone, func.coalesce(workers.c.n, 0), Office.deleted)
             .outerjoin(Wilayah, Wilayah.code == Office.wilayah_code)
             .outerjoin(workers, workers.c.office_id == Office.id)
-            .where(Office.deleted.is_(False))
+            .where(true() if include_archived else Office.deleted.is_(False))
         ).all()
     result = [OfficeRow(id=r[0], code=r[1], name=r[2], office_type=r[3], office_type_label=types.label(r[3]),
                         wilayah_code=r[4], wilayah_name=r[5], city=r[6], phone=r[7], workers=int(r[8]),
-                        is_installation=r[0] == own_id) for r in rows]
+                        is_installation=r[0] == own_id, archived=bool(r[9])) for r in rows]
     result.sort(key=lambda row: (not row.is_installation, fold(row.name), row.code))
     return result
+
+
+def archive_office(db: Database, office_id: uuid.UUID) -> None:
+    """Tombstone another office (one no longer worked with): hidden from the lists, kept with its history, and
+    still named on the cases and referrals that mention it. This installation's own office and an office
+    with active workers are refused."""
+    with db.session() as s:
+        office = s.get(Office, office_id)
+        if office is None:
+            raise NotFoundError(_("Kantor tidak ditemukan."), hint=_("Buka lagi daftar kantor."))
+        if office.deleted:
+            return
+        own = read_meta(s, "office_id")
+        if own and uuid.UUID(own) == office_id:
+            raise UserError(_("Kantor ini tidak bisa diarsipkan: instalasi ini bekerja atas namanya."),
+                            hint=_("Ubah datanya bila perlu; kantor lain bisa diarsipkan."))
+        active = s.scalar(select(func.count()).select_from(Worker).where(
+            Worker.office_id == office_id, Worker.deleted.is_(False), Worker.active.is_(True))) or 0
+        if active:
+            raise UserError(_("{name} masih punya {count} petugas aktif.").format(name=office.name, count=active),
+                            hint=_("Nonaktifkan petugasnya atau pindahkan ke kantor lain dulu, lalu arsipkan "
+                                   "kantornya."))
+        office.deleted = True
+
+
+def restore_office(db: Database, office_id: uuid.UUID) -> None:
+    """Bring an archived office back (refused if another office took its code meanwhile)."""
+    with db.session() as s:
+        office = s.get(Office, office_id)
+        if office is None:
+            raise NotFoundError(_("Kantor tidak ditemukan."), hint=_("Buka lagi daftar kantor."))
+        if office.deleted:
+            try:
+                _refuse_taken_code(s, office.code, office.id)
+            except ValidationError as exc:
+                raise UserError(exc.problems["code"], hint=_(
+                    "Ubah kode kantor yang memakainya sekarang, lalu pulihkan kantor ini.")) from exc
+            office.deleted = False
 
 
 def list_workers(db: Database, *, office_id: uuid.UUID | None = None) -> list[tuple[uuid.UUID, str, str]]:

@@ -172,3 +172,30 @@ def test_office_contact_and_lengths_are_checked(db):
         update_office(db, uuid.uuid4(), OfficeInput(name="Panti Sosial Budi Mulia"))
     assert create_office(db, OfficeInput(name="Panti Sosial Budi Mulia", phone="+62 511 4772111")).phone \
         == "+62 511 4772111"
+
+
+def test_other_offices_are_archived_and_restored_never_this_one(db):
+    from atensi_desktop.errors import UserError
+    from atensi_desktop.services.office import archive_office, create_office, list_offices, restore_office
+    from atensi_desktop.services.workers import create_worker, deactivate_worker
+
+    own = setup_installation(db, OfficeInput(name="Dinas Sosial Kabupaten Hulu Sungai Selatan", code="DSHSS"),
+                             WorkerInput(name="Siti Rahmah")).office
+    panti = create_office(db, OfficeInput(name="Panti Sosial Budi Sejahtera", code="PSBS", office_type="panti"))
+    worker = create_worker(db, WorkerInput(name="Budi Santoso", office_id=panti.id))
+    with pytest.raises(UserError, match="instalasi ini bekerja atas namanya"):
+        archive_office(db, own.id)
+    with pytest.raises(UserError, match="masih punya 1 petugas aktif") as err:
+        archive_office(db, panti.id)
+    assert "Nonaktifkan petugasnya" in err.value.hint
+    deactivate_worker(db, worker.id)
+    archive_office(db, panti.id)
+    assert [r.code for r in list_offices(db)] == ["DSHSS"]
+    assert [(r.code, r.archived) for r in list_offices(db, include_archived=True)] == [
+        ("DSHSS", False), ("PSBS", True)]
+    newer = create_office(db, OfficeInput(name="Panti Sosial Baru", code="PSBS"))  # the code is free meanwhile
+    with pytest.raises(UserError, match="PSBS sudah dipakai oleh Panti Sosial Baru"):
+        restore_office(db, panti.id)
+    update_office(db, newer.id, OfficeInput(name=newer.name, code="PSB2"))
+    restore_office(db, panti.id)
+    assert [r.code for r in list_offices(db)] == ["DSHSS", "PSB2", "PSBS"]

@@ -9,7 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from atensi_desktop.services.office import OfficeInput, WorkerInput, create_office, installation_office
-from atensi_desktop.services.workers import WorkerQuery, create_worker, get_worker, list_workers
+from atensi_desktop.services.workers import (
+    WorkerQuery,
+    create_worker,
+    deactivate_worker,
+    get_worker,
+    list_workers,
+)
 from ui.change_bus import ChangeBus
 from ui.dialogs.office_form import OfficeFormDialog
 from ui.dialogs.worker_form import WorkerFormDialog
@@ -236,6 +242,40 @@ def test_office_tab_marks_this_office_and_adds_another(qtbot, ctx, view, workers
     assert view.office_model.index(1, 3).data() == "Kalimantan Selatan"
     assert installation_office(ctx.db).name == "Dinas Sosial Kabupaten Hulu Sungai Selatan"
     assert view.office_filter.count() == 4  # "Semua kantor" and the three offices
+
+
+def test_another_office_is_archived_after_asking_and_restored(qtbot, ctx, view, workers, monkeypatch):
+    from atensi_desktop.services.office import list_offices
+
+    view.tabs.setCurrentIndex(1)
+    view.reload()
+    asked: list[str] = []
+    monkeypatch.setattr(view, "confirm", lambda title, text: asked.append(text) or True)
+    errors: list[str] = []
+    monkeypatch.setattr("ui.views.petugas.show_error", lambda parent, exc: errors.append(exc.message))
+    view.office_table.setFocus()
+    view.office_table.selectRow(0)  # this office: never archived
+    assert not view.archive_office_button.isEnabled()
+    view.office_table.selectRow(1)
+    assert view.archive_office_button.isEnabled() and view.archive_office_button.text() == "A&rsipkan…"
+    qtbot.mouseClick(view.archive_office_button, Qt.MouseButton.LeftButton)
+    assert errors == ["Panti Sosial Tresna Werdha Budi Sejahtera masih punya 1 petugas aktif."]  # Budi works there
+    assert asked and "bisa dipulihkan" in asked[0]
+    budi = next(w for w in list_workers(ctx.db, WorkerQuery(status="all")) if w.name == "Budi Santoso")
+    deactivate_worker(ctx.db, budi.id)
+    view.reload()
+    view.office_table.selectRow(1)
+    qtbot.mouseClick(view.archive_office_button, Qt.MouseButton.LeftButton)
+    assert view.office_model.rowCount() == 1 and view.office_filter.count() == 2
+    assert [o.archived for o in list_offices(ctx.db, include_archived=True)] == [False, True]
+    view.show_archived_offices.setChecked(True)
+    assert view.office_model.index(1, 6).data() == "diarsipkan"
+    assert view.office_model.index(1, 0).data(Qt.ItemDataRole.ForegroundRole) is not None  # greyed
+    view.office_table.selectRow(1)
+    assert view.archive_office_button.text() == "Pu&lihkan" and not view.edit_office_button.isEnabled()
+    qtbot.mouseClick(view.archive_office_button, Qt.MouseButton.LeftButton)
+    assert [o.archived for o in list_offices(ctx.db, include_archived=True)] == [False, False]
+    assert view.office_model.index(1, 6).data() == "" and len(asked) == 2  # restoring does not ask
 
 
 def test_editing_this_office_from_the_list_keeps_the_rest(qtbot, ctx, view, workers):

@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -30,7 +31,7 @@ from atensi_desktop.app_context import AppContext
 from atensi_desktop.domain.nip import format_nip
 from atensi_desktop.errors import AtensiError
 from atensi_desktop.i18n import N_, format_number
-from atensi_desktop.services.office import OfficeRow, get_office, list_offices
+from atensi_desktop.services.office import OfficeRow, archive_office, get_office, list_offices, restore_office
 from atensi_desktop.services.workers import (
     WorkerDTO,
     WorkerQuery,
@@ -90,7 +91,8 @@ OFFICE_COLUMNS = (
     Column(N_("Wilayah"), lambda o: o.wilayah_name or o.wilayah_code or "", "Kabupaten Hulu Sungai Selatan"),
     Column(N_("Telepon"), lambda o: o.phone or "", "(0511) 4772 1111"),
     Column(N_("Petugas aktif"), lambda o: format_number(o.workers), "Petugas aktif", right=True),
-    Column(N_("Keterangan"), lambda o: tr("kantor ini") if o.is_installation else "", "kantor ini"),
+    Column(N_("Keterangan"), lambda o: tr("kantor ini") if o.is_installation else (
+        tr("diarsipkan") if o.archived else ""), "kantor ini"),
 )
 
 
@@ -298,7 +300,8 @@ class PetugasView(View):
         layout.setSpacing(10)
         layout.addWidget(make_label(tr("Kantor ini dan kantor lain yang bekerja sama, mis. panti atau LKS "
                                        "tempat klien dirujuk."), "muted", wrap=True))
-        self.office_model = RowsModel(OFFICE_COLUMNS, strong=lambda o: o.is_installation, parent=self)
+        self.office_model = RowsModel(OFFICE_COLUMNS, strong=lambda o: o.is_installation,
+                                      faded=lambda o: o.archived, parent=self)
         self.office_table = _table(self.office_model, "officeTable", tr("Daftar kantor"))
         self.office_table.activated.connect(self._office_activated)
         self.office_table.selectionModel().selectionChanged.connect(self._office_selection_changed)
@@ -310,14 +313,25 @@ class PetugasView(View):
         self.edit_office_button = QPushButton(tr("&Ubah…"))
         self.edit_office_button.setObjectName("editOffice")
         self.edit_office_button.setToolTip(tr("Ubah data kantor yang dipilih (Enter)"))
+        self.archive_office_button = QPushButton(tr("A&rsipkan…"))
+        self.archive_office_button.setObjectName("archiveOffice")
+        self.show_archived_offices = QCheckBox(tr("Tampilkan kantor yang diarsipkan"))
+        self.show_archived_offices.setObjectName("showArchivedOffices")
         self.new_office_button.clicked.connect(self.new_office)
         self.edit_office_button.clicked.connect(self.edit_selected_office)
+        self.archive_office_button.clicked.connect(self.archive_or_restore_office)
+        self.show_archived_offices.toggled.connect(self._reload_offices)
         buttons.addWidget(self.new_office_button)
         buttons.addWidget(self.edit_office_button)
+        buttons.addWidget(self.archive_office_button)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.show_archived_offices)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         QWidget.setTabOrder(self.office_table, self.new_office_button)
         QWidget.setTabOrder(self.new_office_button, self.edit_office_button)
+        QWidget.setTabOrder(self.edit_office_button, self.archive_office_button)
+        QWidget.setTabOrder(self.archive_office_button, self.show_archived_offices)
         return page
 
     # --- loading ---------------------------------------------------------------------------------------
@@ -332,11 +346,11 @@ class PetugasView(View):
 
     def _reload_offices(self) -> None:
         chosen = _selected_id(self.office_table)
-        offices = list_offices(self.ctx.db)
+        offices = list_offices(self.ctx.db, include_archived=self.show_archived_offices.isChecked())
         self.office_model.set_rows(offices)
         _select_row(self.office_table, self.office_model.row_of(chosen))
         self._office_selection_changed()
-        self._fill_office_filter(offices)
+        self._fill_office_filter([o for o in offices if not o.archived])
 
     def _fill_office_filter(self, offices: Sequence[OfficeRow]) -> None:
         current = self.office_filter.currentData()
@@ -412,7 +426,44 @@ class PetugasView(View):
 
     @Slot()
     def _office_selection_changed(self, *_args) -> None:
-        self.edit_office_button.setEnabled(_selected_id(self.office_table) is not None)
+        office = self.selected_office()
+        self.edit_office_button.setEnabled(office is not None and not office.archived)
+        self.archive_office_button.setEnabled(office is not None and not office.is_installation)
+        if office is not None and office.archived:
+            self.archive_office_button.setText(tr("Pu&lihkan"))
+            self.archive_office_button.setToolTip(tr("Kembalikan kantor ini ke daftar"))
+        else:
+            self.archive_office_button.setText(tr("A&rsipkan…"))
+            self.archive_office_button.setToolTip(
+                tr("Kantor ini tempat instalasi bekerja; tidak bisa diarsipkan") if office is not None
+                and office.is_installation else tr("Sembunyikan kantor yang tidak lagi bekerja sama; datanya tetap "
+                                                   "tersimpan"))
+
+    def selected_office(self) -> OfficeRow | None:
+        row = self.office_model.row_of(_selected_id(self.office_table))
+        return self.office_model.rows[row] if row >= 0 else None
+
+    @Slot()
+    def archive_or_restore_office(self) -> None:
+        """Archive another office after asking (a tombstone), or restore an archived one."""
+        office = self.selected_office()
+        if office is None or office.is_installation:
+            return
+        if office.archived:
+            action = restore_office
+        else:
+            if not self.confirm(tr("Arsipkan kantor?"), tr(
+                    "{name} tidak tampil lagi di daftar kantor. Datanya tidak dihapus, tetap tercatat pada kasus "
+                    "dan rujukan yang menyebutnya, dan bisa dipulihkan.").format(name=office.name)):
+                return
+            action = archive_office
+        try:
+            action(self.ctx.db, office.id)
+        except AtensiError as exc:
+            show_error(self, exc)
+            return
+        self._reload_offices()
+        self.bus.office_changed.emit()
 
     # --- workers ---------------------------------------------------------------------------------------
 
