@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     from atensi_desktop.cli_workers import add_worker_commands
 
     add_worker_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_asesmen import add_asesmen_commands
+
+    add_asesmen_commands(sub, _global_options, _Parser)
     return parser
 
 

@@ -31,6 +31,7 @@ ALL_LISTS: tuple[str, ...] = (
     "funding_sources",
     "termination_reasons",
     "document_kinds",
+    "intervention_horizons",
 )
 
 _SEPARATOR_SPACES = re.compile(r"\s*([/,()&-])\s*")

@@ -27,6 +27,10 @@ def main() -> int:
     p_dup = sub.add_parser("duplicates", help="duplicate check on entry and review list on cached demo databases")
     p_dup.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated client counts")
     p_dup.add_argument("--samples", type=int, default=50)
+    p_ases = sub.add_parser("asesmen", help="asesmen: open the general form, save sections on a demo database")
+    p_ases.add_argument("--size", type=int, default=1_000_000, help="clients in the cached demo database")
+    p_ases.add_argument("--assessments", type=int, default=100)
+    p_ases.add_argument("--no-checker", action="store_true", help="save without the form interpreter")
     args = parser.parse_args()
     if args.name == "startup":
         from bench.startup import run
@@ -54,6 +58,15 @@ def main() -> int:
         from bench.registry_duplicates import run as run_duplicates
 
         run_duplicates([int(n) for n in args.sizes.split(",")], samples=args.samples)
+    elif args.name == "asesmen":
+        from bench.asesmen import run as run_asesmen
+
+        checker = None
+        if not args.no_checker:  # the real rules of asesmen_umum, as the wizard will save
+            from atensi_desktop.forms.checker import FormChecker
+
+            checker = FormChecker()
+        run_asesmen(args.size, assessments=args.assessments, checker=checker)
     return 0
 
 

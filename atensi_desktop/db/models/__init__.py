@@ -1,20 +1,28 @@
 """All mapped tables; importing this package registers them on Base.metadata."""
 
+from atensi_desktop.db.models.assessment import Assessment, AssessmentSection
 from atensi_desktop.db.models.case import ClientCase
 from atensi_desktop.db.models.client import Client
 from atensi_desktop.db.models.document import ClientDocument
 from atensi_desktop.db.models.duplicate import DuplicateDecision
 from atensi_desktop.db.models.household import Household
+from atensi_desktop.db.models.intervention import InterventionActivity, InterventionGoal, InterventionPlan
 from atensi_desktop.db.models.office import Office
 from atensi_desktop.db.models.sync_meta import ChangeSet, Meta, Site, SyncState, Version, VersionVector
 from atensi_desktop.db.models.user import User
 from atensi_desktop.db.models.wilayah import Wilayah
 from atensi_desktop.db.models.worker import Worker
 
-SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase, DuplicateDecision, ClientDocument)
+SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase, DuplicateDecision, ClientDocument,
+                 Assessment, AssessmentSection, InterventionPlan, InterventionGoal, InterventionActivity)
 SYNCED_BY_TABLE = {m.__tablename__: m for m in SYNCED_MODELS}
 
 __all__ = [
+    "Assessment",
+    "AssessmentSection",
+    "InterventionActivity",
+    "InterventionGoal",
+    "InterventionPlan",
     "ChangeSet",
     "SYNCED_BY_TABLE",
     "SYNCED_MODELS",
