@@ -92,6 +92,7 @@ def _run_window(app: QApplication, ctx: AppContext, view: str | None) -> int:
             window.resize(1280, 800)
             window.move(screen.center() - window.rect().center())
             window.show()
+        QTimer.singleShot(0, window, window.check_forms)
         if installation_office(ctx.db) is None:
             QTimer.singleShot(0, window, window.open_first_run)
         return app.exec()

@@ -26,8 +26,10 @@ from atensi_desktop.services.office import installation_office
 from atensi_desktop.settings import save_settings
 from ui.change_bus import ChangeBus
 from ui.dialogs.setup import open_office_dialog
+from ui.errors import show_error
 from ui.i18n import tr
 from ui.icons import icon
+from ui.tasks import Task
 from ui.views.base import View
 from ui.views.beranda import BerandaView
 from ui.views.klien import KlienView
@@ -39,6 +41,13 @@ from ui.widgets.elided_label import ElidedLabel
 
 MINIMUM_SIZE = QSize(960, 600)  # smaller than a 1366×768 laptop screen minus task bar and title bar
 NAV_WIDTH = 212
+
+
+def load_forms() -> object:
+    """Every shipped asesmen form (imported here, in the background task: PyYAML stays out of start-up)."""
+    from atensi_desktop.forms import check_all_forms
+
+    return check_all_forms()
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ class MainWindow(QMainWindow):
     """'ATENSI Desktop — <office>'; Ctrl+1…Ctrl+8 or the arrow keys in the list switch screens."""
 
     view_changed = Signal(str)
+    forms_error: BaseException | None = None  # set when a shipped form file is broken (check_forms)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -181,6 +191,20 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"ATENSI Desktop — {office.name}")
             self.office_status.setText(tr("Kantor: {name}").format(name=office.name))
         self.office = office
+
+    @Slot()
+    def check_forms(self) -> Task:
+        """Start-up check of the asesmen form files, off the GUI thread: a broken file is named with its line.
+
+        The rest of the application stays usable; the asesmen screens refuse the broken form when opened."""
+        task = Task(lambda _progress: load_forms())
+        task.failed.connect(self._forms_failed)
+        return task.start()
+
+    @Slot(object)
+    def _forms_failed(self, exc: BaseException) -> None:
+        self.forms_error = exc
+        show_error(self, exc, log_file=self.ctx.paths.logs / "atensi.log")
 
     @Slot()
     def open_first_run(self) -> None:

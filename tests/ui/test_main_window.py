@@ -95,3 +95,31 @@ def test_closing_remembers_the_last_view(qtbot, ctx, window):
 def test_fits_a_1366_by_768_laptop(window):
     assert window.minimumSize().width() <= 1366 - 40
     assert window.minimumSize().height() <= 768 - 100
+
+
+def test_a_broken_form_file_is_named_at_start_up_and_the_window_stays_usable(qtbot, window, monkeypatch, tmp_path):
+    from atensi_desktop.forms import load_forms
+    from ui import main_window
+
+    (tmp_path / "rusak.v1.yaml").write_text("form: rusak\nversion: 1\ntitle: Uji\nsections:\n  - id: a\n"
+                                            "    title: A\n    questions:\n      - id: q\n        type: angka\n"
+                                            "        label: Q\n", encoding="utf-8")
+    monkeypatch.setattr(main_window, "load_forms", lambda: load_forms(tmp_path))
+    shown = []
+    monkeypatch.setattr(main_window, "show_error", lambda parent, exc, **kw: shown.append(exc.message))
+    task = window.check_forms()
+    qtbot.waitUntil(lambda: not task.running, timeout=5000)
+    assert len(shown) == 1 and shown[0].startswith("rusak.v1.yaml baris 9:")
+    assert window.forms_error is not None
+    window.show_view("klien")  # the rest of the application works
+    assert window.current_view().name == "klien"
+
+
+def test_the_shipped_forms_pass_the_start_up_check(qtbot, window, monkeypatch):
+    from ui import main_window
+
+    shown = []
+    monkeypatch.setattr(main_window, "show_error", lambda parent, exc, **kw: shown.append(exc))
+    task = window.check_forms()
+    qtbot.waitUntil(lambda: not task.running, timeout=5000)
+    assert shown == [] and window.forms_error is None
