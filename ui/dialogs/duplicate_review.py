@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
@@ -38,6 +36,7 @@ from ui.change_bus import ChangeBus
 from ui.dialogs.merge_clients import MergeClientsDialog
 from ui.errors import show_error
 from ui.i18n import tr
+from ui.models.rows import ListTableModel
 from ui.tasks import Task
 from ui.widgets.common import make_label
 
@@ -77,20 +76,13 @@ def _client_text(client: ClientBrief, place: str | None) -> str:
     return f"{client.name or '—'}\n" + "  ·  ".join(facts)
 
 
-class DuplicatePairModel(QAbstractTableModel):
+class DuplicatePairModel(ListTableModel):
     """Columns: score, client A, client B, why (two-line cells: name, then id · birth date · desa)."""
 
     SCORE, CLIENT_A, CLIENT_B, REASONS = range(4)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ReviewRow] = []
-        self._headers = (tr("Skor"), tr("Klien A"), tr("Klien B"), tr("Alasan"))
-
-    def set_rows(self, rows: Sequence[ReviewRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__((tr("Skor"), tr("Klien A"), tr("Klien B"), tr("Alasan")), parent)
 
     def row_at(self, row: int) -> ReviewRow:
         return self._rows[row]
@@ -107,18 +99,6 @@ class DuplicatePairModel(QAbstractTableModel):
                 del self._rows[i]
                 self.endRemoveRows()
                 return i
-        return None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default argument
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

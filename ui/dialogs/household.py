@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -49,6 +48,7 @@ from atensi_desktop.services.clients import ClientQuery, ClientRow, client_page,
 from ui.change_bus import ChangeBus
 from ui.errors import show_error
 from ui.i18n import tr
+from ui.models.rows import ListTableModel
 from ui.style import MUTED
 from ui.widgets.common import make_label, set_invalid
 from ui.widgets.wilayah_picker import WilayahPicker
@@ -90,38 +90,22 @@ def _select(combo: QComboBox, code: str | None) -> None:
 
 # --- the members table ----------------------------------------------------------------------------------
 
-class MembersModel(QAbstractTableModel):
+class MembersModel(ListTableModel):
     """Columns: relation, name, display id, NIK (masked), L/P, age; archived members in grey."""
 
     RELATION, NAME, DISPLAY_ID, NIK, SEX, AGE = range(6)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[hh.Member] = []
-        self._headers = (tr("Hubungan"), tr("Nama"), tr("ID"), tr("NIK"), tr("L/P"), tr("Umur"))
+        super().__init__((tr("Hubungan"), tr("Nama"), tr("ID"), tr("NIK"), tr("L/P"), tr("Umur")), parent)
 
     def set_members(self, members: Sequence[hh.Member]) -> None:
-        self.beginResetModel()
-        self._rows = list(members)
-        self.endResetModel()
+        self.set_rows(members)
 
     def member(self, row: int) -> hh.Member | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, client_id: uuid.UUID) -> int | None:
         return next((i for i, m in enumerate(self._rows) if m.client_id == client_id), None)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default argument
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
 
     def _text(self, m: hh.Member, column: int) -> str:
         if column == self.RELATION:
