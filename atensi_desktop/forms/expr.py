@@ -293,6 +293,11 @@ def _as_date(value: Any) -> Any:
     return value
 
 
+def _is_null_literal(node: tuple) -> bool:
+    """`x == null` / `x != null` ask whether x is known: the one comparison with null that is not unknown."""
+    return node[0] == "lit" and node[1] is None
+
+
 def _cmp(op: str, a: Any, b: Any) -> Any:
     if a is None or b is None:
         if op == "==":
@@ -375,7 +380,10 @@ def _eval(node: tuple, env: Env) -> Any:  # noqa: C901 - one dispatch over node 
         a = _truth(_eval(node[1], env))
         return None if a is None else not a
     if tag == "cmp":
-        return _cmp(node[1], _eval(node[2], env), _eval(node[3], env))
+        a, b = _eval(node[2], env), _eval(node[3], env)
+        if (a is None or b is None) and not (_is_null_literal(node[2]) or _is_null_literal(node[3])):
+            return None  # an unanswered value compared with a value: unknown (a show_if hides, a rule passes)
+        return _cmp(node[1], a, b)
     if tag == "in":
         item, container = _eval(node[1], env), _eval(node[2], env)
         if item is None or container is None:

@@ -154,6 +154,16 @@ def test_skip_logic_inside_a_section(form):
     assert "punya_kia" in ids and "punya_ktp" not in ids
 
 
+def test_a_question_shown_by_another_answer_waits_for_that_answer(form):
+    """`show_if: answer(x) != "datang_sendiri"` hides while x is unanswered (unknown hides)."""
+    ctx = make_context(today=TODAY)
+    assert "perujuk_nama" not in [q.id for q in visible_questions(form, "identitas", {}, ctx)]
+    referred = {"identitas": {"sumber_rujukan": "dinas_sosial"}}
+    assert "perujuk_nama" in [q.id for q in visible_questions(form, "identitas", referred, ctx)]
+    walked_in = {"identitas": {"sumber_rujukan": "datang_sendiri"}}
+    assert "perujuk_nama" not in [q.id for q in visible_questions(form, "identitas", walked_in, ctx)]
+
+
 def _barthel(points):
     ids = ["makan", "mandi", "perawatan_diri", "berpakaian", "bab", "bak", "toilet", "berpindah", "berjalan",
            "tangga"]

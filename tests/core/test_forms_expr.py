@@ -65,7 +65,11 @@ def test_evaluation(text, expected):
         ('answer("a.kosong") > 5 or false', None),
         ('not (answer("a.kosong") > 5)', None),
         ('answer("a.kosong") == null', True),
-        ('answer("a.kosong") != "ya"', True),
+        ('answer("a.kosong") != "ya"', None),  # like SQL NULL: an unanswered question is not "not ya" yet
+        ('answer("a.kosong") == "ya"', None),
+        ('answer("a.kosong") != null', False),  # comparing with the literal null asks "is it answered?"
+        ('answer("a.nama") != null', True),
+        ('null == answer("a.kosong")', True),
         ('answer("a.nama") > 5', None),  # text vs number: cannot be judged, no crash
         ('answer("a.kosong") + 1', None),
         ('"x" in answer("a.kosong")', None),

@@ -141,9 +141,10 @@ def test_context_menu_of_a_live_client(view):
     row = _select(view, "Siti Aminah")
     menu = view.context_menu(view.model.index(row, 2))
     actions = menu.actions()
-    assert [a.text() for a in actions] == ["&Buka", "&Keluarga (KK)…", "&Arsipkan…"]
+    assert [a.text() for a in actions] == ["&Buka", "&Keluarga (KK)…", "&Asesmen…", "&Arsipkan…"]
     assert actions[1].shortcut() == QKeySequence("Ctrl+K")
-    assert actions[2].shortcut() == QKeySequence(Qt.Key.Key_Delete)
+    assert actions[2].shortcut() == QKeySequence("Ctrl+Shift+A")
+    assert actions[3].shortcut() == QKeySequence(Qt.Key.Key_Delete)
     assert view.context_menu(view.model.index(99, 0)) is None
 
 

@@ -135,6 +135,7 @@ class KlienView(View):
         QShortcut(QKeySequence("Ctrl+I"), self, self.open_import)
         QShortcut(QKeySequence("Ctrl+D"), self, self.open_duplicates)
         QShortcut(QKeySequence("Ctrl+K"), self.table, self.open_household)
+        QShortcut(QKeySequence("Ctrl+Shift+A"), self.table, self.open_asesmen)
         # the Delete key itself: the standard "Delete" also means Ctrl+D on GNOME/KDE, which opens duplicates
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.archive_selected)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -328,6 +329,17 @@ class KlienView(View):
 
         household.open_household(self, self.ctx, self.bus, client_id=client.id)
 
+    @Slot()
+    def open_asesmen(self) -> None:
+        """The selected client's asesmen wizard: its draft resumed, else a new one (Ctrl+Shift+A)."""
+        client = self.selected_client()
+        if client is None or client.archived:
+            self.notice(tr("Pilih klien di daftar dulu, lalu buka asesmennya (Ctrl+Shift+A)."))
+            return
+        from ui.dialogs import asesmen_wizard
+
+        asesmen_wizard.open_asesmen(self, self.ctx, self.bus, client.id)
+
     # --- archive and restore ----------------------------------------------------------------------------
 
     def selected_client(self) -> ClientRow | None:
@@ -419,6 +431,10 @@ class KlienView(View):
             family.setShortcut(QKeySequence("Ctrl+K"))
             family.triggered.connect(self.open_household)
             menu.addAction(family)
+            asesmen = QAction(tr("&Asesmen…"), menu)
+            asesmen.setShortcut(QKeySequence("Ctrl+Shift+A"))
+            asesmen.triggered.connect(self.open_asesmen)
+            menu.addAction(asesmen)
             archive = QAction(tr("&Arsipkan…"), menu)
             archive.setShortcut(QKeySequence(Qt.Key.Key_Delete))
             archive.triggered.connect(self.archive_selected)
