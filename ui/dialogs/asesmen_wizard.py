@@ -13,7 +13,6 @@ Who filled a section: there is no login yet, so the installation's first worker 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -36,12 +35,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from atensi_desktop import drafts
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.errors import AtensiError
 from atensi_desktop.forms import FormChecker, shipped_forms
 from atensi_desktop.forms.checker import normalise_context
 from atensi_desktop.forms.interpret import check_section, review, visible_sections
-from atensi_desktop.paths import atomic_write_bytes
 from atensi_desktop.services import assessments as svc
 from atensi_desktop.services.clients import get_client
 from atensi_desktop.services.office import list_workers
@@ -437,27 +436,13 @@ class AsesmenWizard(QDialog):
                 answers = None
         document = {"assessment_id": str(self.assessment.id), "section": section, "answers": answers,
                     "saved_at": dt.datetime.now().isoformat(timespec="seconds")}
-        try:
-            self.ctx.paths.drafts.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.draft_path, json.dumps(document, ensure_ascii=False).encode())
-        except OSError as exc:  # a safety net only: the wizard works without it
-            log.warning("asesmen draft not written: %s", type(exc).__name__)
+        drafts.write_draft(self.draft_path, document)  # a safety net only: the wizard works without it
 
     def _read_draft(self) -> dict[str, Any] | None:
-        try:
-            document = json.loads(self.draft_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.warning("asesmen draft unreadable: %s", type(exc).__name__)
-            return None
-        return document if isinstance(document, dict) else None
+        return drafts.read_draft(self.draft_path)
 
     def delete_draft(self) -> None:
-        try:
-            self.draft_path.unlink(missing_ok=True)
-        except OSError as exc:
-            log.warning("asesmen draft not removed: %s", type(exc).__name__)
+        drafts.delete_draft(self.draft_path)
 
     # --- review and finish --------------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -38,11 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from atensi_desktop import drafts
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.domain.nik import check_nik
 from atensi_desktop.errors import AtensiError, UserError, ValidationError
 from atensi_desktop.i18n import format_date_long, format_date_short
-from atensi_desktop.paths import atomic_write_bytes
 from atensi_desktop.refdata import ref_list
 from atensi_desktop.services import documents, wilayah
 from atensi_desktop.services.clients import (
@@ -1191,26 +1190,14 @@ class ClientFormDialog(QDialog):
             "client_id": str(self.client_id) if self.client_id else None,
             "changes": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in changes.items()},
         }
-        try:
-            atomic_write_bytes(self.draft_path, json.dumps(document, ensure_ascii=False, indent=1).encode())
-        except OSError as exc:  # a draft is a safety net: the form keeps working without it
-            log.warning("client draft not written: %s", type(exc).__name__)
+        drafts.write_draft(self.draft_path, document)  # a safety net: the form keeps working without it
 
     def delete_draft(self) -> None:
-        try:
-            self.draft_path.unlink(missing_ok=True)
-        except OSError as exc:
-            log.warning("client draft not removed: %s", type(exc).__name__)
+        drafts.delete_draft(self.draft_path)
 
     def _read_draft(self) -> dict[str, Any] | None:
-        try:
-            document = json.loads(self.draft_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.warning("client draft unreadable: %s", type(exc).__name__)
-            return None
-        changes = document.get("changes") if isinstance(document, dict) else None
+        document = drafts.read_draft(self.draft_path)
+        changes = document.get("changes") if document is not None else None
         if not isinstance(changes, dict) or not changes:
             return None
         return {"saved_at": document.get("saved_at"),
