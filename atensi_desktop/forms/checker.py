@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from atensi_desktop.domain.dates import age_on
 from atensi_desktop.forms.interpret import ScoreResult, check_section, review
 from atensi_desktop.forms.model import FormDef
 
@@ -37,8 +38,7 @@ def normalise_context(context: Mapping[str, Any]) -> dict[str, Any]:
     if ctx.get("today") is None:
         ctx["today"] = ctx.get("started_on") or dt.date.today()
     if ctx.get("age") is None and isinstance(ctx.get("birth_date"), dt.date):
-        b, t = ctx["birth_date"], ctx["today"]
-        ctx["age"] = t.year - b.year - ((t.month, t.day) < (b.month, b.day))
+        ctx["age"] = age_on(ctx["birth_date"], ctx["today"])
     ctx.setdefault("sex", None)
     return ctx
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from atensi_desktop.domain.dates import age_on
 from atensi_desktop.i18n import _
 
 
@@ -440,5 +441,5 @@ def _call(fname: str, args: tuple, env: Env) -> Any:
         a, b = _as_date(values[0]), _as_date(values[1])
         if not isinstance(a, dt.date) or not isinstance(b, dt.date):
             return None
-        return b.year - a.year - ((b.month, b.day) < (a.month, a.day))
+        return age_on(a, b)
     raise AssertionError(f"unknown function {fname}")

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from atensi_desktop.domain.dates import age_on
 from atensi_desktop.forms.expr import Env, Expr, evaluate
 from atensi_desktop.forms.model import FormDef, Question, Section
 from atensi_desktop.i18n import _
@@ -44,11 +45,25 @@ def make_context(*, birth_date: dt.date | None = None, sex: str | None = None, c
                  today: dt.date | None = None) -> dict[str, Any]:
     """Context names for expressions: age, sex, cluster (first), clusters, today, birth_date."""
     today = today or dt.date.today()
-    age = None
-    if birth_date:
-        age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    age = age_on(birth_date, today)
     return {"age": age, "sex": sex, "cluster": clusters[0] if clusters else None, "clusters": list(clusters),
             "today": today, "birth_date": birth_date}
+
+
+def parse_number(text: str) -> Any:
+    """A number as a worker types it: '12', '12,5', '1.500' (Indonesian thousands) -> a number; text that is no
+    number is kept as typed (the number check then flags it)."""
+    raw = text.strip().replace(" ", "")
+    if not raw:
+        return None
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", raw):  # Indonesian thousands separator
+        raw = raw.replace(".", "")
+    raw = raw.replace(",", ".")
+    try:
+        number = float(raw)
+    except ValueError:
+        return text.strip()
+    return int(number) if number.is_integer() and "." not in raw else number
 
 
 def _typed(q: Question | None, value: Any) -> Any:

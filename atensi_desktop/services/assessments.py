@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import Assessment, AssessmentSection, Client, ClientCase, Worker
 from atensi_desktop.db.models.assessment import section_row_id
+from atensi_desktop.domain.dates import age_on
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _, format_date_short
 
@@ -524,10 +525,7 @@ def _context(s: Session, row: Assessment) -> dict[str, Any]:
     client = s.execute(select(Client.sex, Client.birth_date, Client.cluster).where(Client.id == row.client_id)
                        ).first()
     sex, birth, cluster = client if client is not None else (None, None, None)
-    age = None
-    if birth is not None:
-        on = row.started_on
-        age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    age = age_on(birth, row.started_on)
     return {"client_id": str(row.client_id), "sex": sex, "birth_date": birth.isoformat() if birth else None,
             "age": age, "cluster": cluster, "kind": row.kind, "started_on": row.started_on.isoformat()}
 

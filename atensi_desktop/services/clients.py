@@ -47,6 +47,7 @@ from sqlalchemy.sql.operators import custom_op
 
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import Client, ClientCase, Household, Office, Wilayah, Worker
+from atensi_desktop.domain.dates import age_on
 from atensi_desktop.domain.names import normalize_name
 from atensi_desktop.domain.nik import check_nik, mask_nik, normalize_nik
 from atensi_desktop.errors import NotFoundError, ValidationError
@@ -114,12 +115,6 @@ class ClientDTO:
     household_no_kk: str | None = None
     wilayah_name: str | None = None
     warnings: tuple[str, ...] = field(default=())
-
-
-def age_on(birth: dt.date | None, today: dt.date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 # --- the query: text, filters, order ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import Client, Household, Wilayah
+from atensi_desktop.domain.dates import age_on
 from atensi_desktop.domain.nik import mask_nik
 from atensi_desktop.domain.nip import check_no_kk
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
@@ -146,10 +147,6 @@ class HouseholdSummary:
     members: int  # live members
 
 
-def _age(birth: dt.date | None, today: dt.date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def _relation_order() -> dict[str, int]:
@@ -167,7 +164,7 @@ def _members(session: Session, household_id: uuid.UUID, today: dt.date) -> list[
     rows.sort(key=lambda r: (bool(r[7]), order.get(r[6] or "", len(order)),
                              r[5] or dt.date.max, r[8], str(r[0])))
     return [Member(client_id=r[0], display_id=r[1], name=r[2], nik_masked=mask_nik(r[3]) if r[3] else "",
-                   sex=r[4], birth_date=r[5], age=_age(r[5], today), relation=r[6],
+                   sex=r[4], birth_date=r[5], age=age_on(r[5], today), relation=r[6],
                    relation_label=relations.label(r[6]) if r[6] in relations else (r[6] or ""),
                    archived=bool(r[7])) for r in rows]
 

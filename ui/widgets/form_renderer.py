@@ -35,7 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atensi_desktop.forms.interpret import check_section, new_row_key, table_rows, visible_questions
+from atensi_desktop.forms.interpret import (  # parse_number: the engine's reading of a typed number
+    check_section,
+    new_row_key,
+    parse_number,
+    table_rows,
+    visible_questions,
+)
 from atensi_desktop.forms.model import FormDef, Question
 from ui.i18n import tr
 
@@ -94,21 +100,6 @@ class _LongTextEditor(_Editor):
 
     def set(self, value):
         self.widget.setPlainText("" if value is None else str(value))
-
-
-def parse_number(text: str) -> Any:
-    """'12', '12,5', '1.500' (thousands) -> a number; text that is no number is kept as typed (flagged)."""
-    raw = text.strip().replace(" ", "")
-    if not raw:
-        return None
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", raw):  # Indonesian thousands separator
-        raw = raw.replace(".", "")
-    raw = raw.replace(",", ".")
-    try:
-        number = float(raw)
-    except ValueError:
-        return text.strip()
-    return int(number) if number.is_integer() and "." not in raw else number
 
 
 class _NumberEditor(_Editor):
