@@ -51,13 +51,16 @@ from atensi_desktop.domain.dates import age_on
 from atensi_desktop.domain.names import normalize_name
 from atensi_desktop.domain.nik import check_nik, mask_nik, normalize_nik
 from atensi_desktop.errors import NotFoundError, ValidationError
-from atensi_desktop.i18n import _, format_date_short
+from atensi_desktop.i18n import N_, _, format_date_short
 from atensi_desktop.refdata import ref_list
 from atensi_desktop.services.households import check_single_head
 from atensi_desktop.sync.ids import display_id, uuid7
 
 SORT_KEYS = ("name", "display_id", "birth_date", "created")
 AGE_GROUPS = ("anak", "dewasa", "lansia")  # under 18, 18-59, 60 and over (on the day of the query)
+# how a screen names them (N_: translated where shown); the boundaries are the ones the filter applies
+AGE_GROUP_LABELS = (("anak", N_("Anak (di bawah 18)")), ("dewasa", N_("Dewasa (18–59)")),
+                    ("lansia", N_("Lanjut usia (60+)")))
 EDITABLE = (
     "nik", "name", "alias", "sex", "birth_place", "birth_date", "birth_date_estimated", "religion",
     "education", "marital_status", "disability", "phone", "address", "wilayah_code", "household_id",

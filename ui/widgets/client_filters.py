@@ -24,7 +24,7 @@ from atensi_desktop.domain.wilayah import normalize_code
 from atensi_desktop.i18n import N_
 from atensi_desktop.refdata import ref_list
 from atensi_desktop.services import wilayah
-from atensi_desktop.services.clients import ClientQuery
+from atensi_desktop.services.clients import AGE_GROUP_LABELS, ClientQuery
 from atensi_desktop.services.office import installation_office, list_workers
 from ui.i18n import tr
 
@@ -34,8 +34,6 @@ FIELDS = (
     ("desa", N_("Desa/Kel&urahan")), ("stage", N_("&Tahap kasus")), ("worker_id", N_("Pendampin&g")),
     ("age_group", N_("Kelompok u&mur")), ("sex", N_("&Jenis kelamin")),
 )
-AGE_GROUP_LABELS = (("anak", N_("Anak (di bawah 18)")), ("dewasa", N_("Dewasa (18–59)")),
-                    ("lansia", N_("Lanjut usia (60+)")))
 COMBO_CHARS = 12  # a combo shows this many characters; its list opens as wide as the longest choice
 
 
