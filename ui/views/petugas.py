@@ -85,7 +85,7 @@ WORKER_COLUMNS = (
 )
 OFFICE_COLUMNS = (
     Column(N_("Nama kantor"), lambda o: o.name, "Dinas Sosial Kabupaten Hulu Sungai", stretch=True),
-    Column(N_("Kode"), lambda o: o.code, "DSKHSS"),
+    Column(N_("Kode"), lambda o: o.code, "DSKHSS-W"),  # codes run to 8+ characters, drawn bold for this office
     Column(N_("Jenis"), lambda o: short_type(o.office_type_label), "Sentra Kemensos",
            tooltip=lambda o: o.office_type_label),
     Column(N_("Wilayah"), lambda o: o.wilayah_name or o.wilayah_code or "", "Kabupaten Hulu Sungai Selatan"),
