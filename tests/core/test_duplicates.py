@@ -407,7 +407,8 @@ def test_batch_check_equals_the_check_one_by_one(db, monkeypatch, block_limit):
     # the comparison is not vacuous: fuzzy and same-NIK candidates, several per client, and merged
     flat = [c for found in batch for c in found]
     assert sum(1 for found in batch if found) > 150
-    assert sum(1 for c in flat if c.same_nik) > 50 and sum(1 for c in flat if not c.same_nik) > 100
+    # (about 30% of the 260 entries carry a NIK, and some generated people have none: 50-70 same-NIK finds)
+    assert sum(1 for c in flat if c.same_nik) > 30 and sum(1 for c in flat if not c.same_nik) > 100
     assert any(len(found) > 1 for found in batch)
     assert any("digabung" in c.explanation for c in flat)
     assert any("alias" in c.explanation for c in flat)
