@@ -287,7 +287,9 @@ def _save_section(db: Database, assessment_id: uuid.UUID, section_id: str, answe
         row.problems_count = len(result["problems"])
         row.completed = not result["missing_required"]
         s.flush()
-        return _section_dto(row, None)
+        name = s.scalar(select(Worker.name).where(Worker.id == row.filled_by_worker_id)) \
+            if row.filled_by_worker_id is not None else None
+        return _section_dto(row, name)
 
 
 def _run_check(checker: SectionChecker, assessment: Assessment, section_id: str, answers: dict[str, Any],

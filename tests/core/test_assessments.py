@@ -144,6 +144,9 @@ def test_two_workers_saving_different_sections_at_once_are_both_kept(db, client_
     assert got.sections["psikologis"].answers == {"emosi": "cemas"}
     assert got.sections["ekonomi"].answers == {"penghasilan": 500000}
     assert (got.sections["psikologis"].filled_by_name, got.sections["ekonomi"].filled_by_name) == ("Ana", "Budi")
+    # the save's own answer names the worker too (the wizard shows it at once)
+    again = svc.save_section(db, a.id, "psikologis", {"emosi": "tenang"}, worker_id=budi)
+    assert (again.filled_by_name, again.filled_by_worker_id) == ("Budi", budi) and again.saved_at is not None
     # the two saves wrote disjoint registers, and none on the asesmen row itself
     new = _versions(db, since_seq=before)
     by_row = {}

@@ -88,7 +88,9 @@ def test_keyboard_and_mouse_through_sections_with_skip_logic_and_save(qtbot, ctx
     qtbot.keyClick(wizard, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: wizard.current == "identitas", timeout=2000)
     # the section list marks the section with missing required answers
-    assert wizard.section_list.item(0).text().startswith("!")
+    first = wizard.section_list.item(0)
+    assert (first.data(asesmen_wizard.STATE_KEY), first.text()) == ("!", "Identitas dan sumber rujukan")
+    assert "Ada jawaban wajib yang kosong" in first.data(Qt.ItemDataRole.AccessibleTextRole)
     _saved(qtbot, wizard)
 
 

@@ -7,7 +7,9 @@ the save commits at once, so the draft survives a restart. Unsaved typing of the
 kept in a small local draft file (ctx.paths.drafts) and put back when the wizard opens again, together with
 the section the worker was on.
 
-Who filled a section: there is no login yet, so the installation's first worker (by name) is recorded.
+Who fills a section: there is no login yet, so the worker is picked at the top left ("Diisi oleh"; the
+installation's first worker by name until someone picks another, and the pick is kept with the draft). Each
+saved section records that worker; the page shows who last filled it and when, and so does the section list.
 """
 
 from __future__ import annotations
@@ -19,9 +21,20 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -41,6 +54,7 @@ from atensi_desktop.errors import AtensiError
 from atensi_desktop.forms import FormChecker, shipped_forms
 from atensi_desktop.forms.checker import normalise_context
 from atensi_desktop.forms.interpret import check_section, review, visible_sections
+from atensi_desktop.i18n import format_date_short
 from atensi_desktop.services import assessments as svc
 from atensi_desktop.services.clients import get_client
 from atensi_desktop.services.office import list_workers
@@ -56,6 +70,9 @@ REVIEW = "__periksa__"  # the review page's key in the section list
 DRAFT_DELAY_MS = 800
 SECTION_KEY = Qt.ItemDataRole.UserRole
 PATH_KEY = Qt.ItemDataRole.UserRole + 1
+STATE_KEY = Qt.ItemDataRole.UserRole + 2  # "✓", "!" or "" of a section in the list
+LIST_WIDTH = 280
+PROBLEM_COLOUR = "#b3261e"
 
 
 def first_worker(ctx: AppContext) -> uuid.UUID | None:
@@ -95,6 +112,8 @@ class AsesmenWizard(QDialog):
             "sex": facts.get("sex"), "birth_date": birth.isoformat() if isinstance(birth, dt.date) else birth,
             "cluster": facts.get("cluster"), "started_on": dto.started_on.isoformat()})
         self.answers: dict[str, dict[str, Any]] = {sid: dict(s.answers) for sid, s in dto.sections.items()}
+        self.filled: dict[str, tuple[str | None, dt.datetime | None]] = {
+            sid: (s.filled_by_name, s.saved_at) for sid, s in dto.sections.items()}
         self._saved_answers = {sid: dict(a) for sid, a in self.answers.items()}
         self.renderers: dict[str, SectionRenderer] = {}
         self.current: str | None = None
@@ -115,6 +134,7 @@ class AsesmenWizard(QDialog):
         start = None
         if draft:
             start = draft.get("section")
+            self._pick_worker(draft.get("worker_id"))
             unsaved = draft.get("answers")
             if isinstance(unsaved, dict) and start in {s.id for s in self.form.sections} \
                     and unsaved != self.answers.get(start, {}):
@@ -132,20 +152,43 @@ class AsesmenWizard(QDialog):
         outer = QVBoxLayout(self)
         body = QHBoxLayout()
         outer.addLayout(body, 1)
-        left = QVBoxLayout()
+        left_panel = QWidget()
+        left_panel.setFixedWidth(LIST_WIDTH)
+        left = QVBoxLayout(left_panel)
+        left.setContentsMargins(0, 0, 0, 0)
         self.progress_label = QLabel()
         self.progress_label.setObjectName("progress")
         left.addWidget(self.progress_label)
+        who_label = QLabel(tr("Diisi &oleh:"))
+        self.worker_box = QComboBox()
+        self.worker_box.setAccessibleName(tr("Petugas yang mengisi"))
+        self.worker_box.setToolTip(tr("Petugas yang mengisi bagian-bagian berikutnya; dicatat pada setiap bagian "
+                                      "yang disimpan"))
+        who_label.setBuddy(self.worker_box)
+        try:
+            workers = list_workers(self.ctx.db)
+        except AtensiError:
+            workers = []
+        for worker_id, name, kind in workers:
+            self.worker_box.addItem(name, worker_id)
+            self.worker_box.setItemData(self.worker_box.count() - 1, kind, Qt.ItemDataRole.ToolTipRole)
+        if not workers:
+            self.worker_box.addItem(tr("(belum ada petugas terdaftar)"), None)
+        self._pick_worker(self.worker_id)
+        self.worker_box.currentIndexChanged.connect(self._worker_changed)
+        left.addWidget(who_label)
+        left.addWidget(self.worker_box)
         self.section_list = QListWidget()
         self.section_list.setAccessibleName(tr("Bagian asesmen"))
-        self.section_list.setFixedWidth(270)
+        # the mark and the number are the item's icon, so a long title wraps under its own first word
+        self.section_list.setIconSize(self._mark_size())
         self.section_list.setWordWrap(True)
         self.section_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.section_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.section_list.itemActivated.connect(self._list_activated)
         self.section_list.itemClicked.connect(self._list_activated)
         left.addWidget(self.section_list, 1)
-        body.addLayout(left)
+        body.addWidget(left_panel)
 
         right = QVBoxLayout()
         self.title_label = QLabel()
@@ -155,6 +198,10 @@ class AsesmenWizard(QDialog):
         self.title_label.setFont(font)
         self.title_label.setWordWrap(True)
         right.addWidget(self.title_label)
+        self.filled_label = QLabel()
+        self.filled_label.setObjectName("filledBy")
+        self.filled_label.setStyleSheet(HELP_STYLE)
+        right.addWidget(self.filled_label)
         self.stack = QStackedWidget()
         right.addWidget(self.stack, 1)
         self.review_page = self._build_review()
@@ -214,6 +261,33 @@ class AsesmenWizard(QDialog):
         box.addStretch(0)  # takes the room when there is nothing to list
         return page
 
+    # --- who fills ---------------------------------------------------------------------------------------
+
+    def _pick_worker(self, worker_id: Any) -> None:
+        for i in range(self.worker_box.count()):
+            if str(self.worker_box.itemData(i)) == str(worker_id):
+                self.worker_box.setCurrentIndex(i)
+                self.worker_id = self.worker_box.itemData(i)
+                return
+
+    @Slot(int)
+    def _worker_changed(self, index: int) -> None:
+        self.worker_id = self.worker_box.itemData(index)
+        self.write_draft()
+
+    def filled_text(self, section_id: str) -> str:
+        """'Terakhir disimpan oleh <name>, <dd-mm-yyyy hh:mm>' for a saved section, else ''."""
+        name, when = self.filled.get(section_id, (None, None))
+        if when is None:
+            return ""
+        if when.tzinfo is None:  # stored in UTC; SQLite hands it back without the zone
+            when = when.replace(tzinfo=dt.UTC)
+        local = when.astimezone()
+        stamp = f"{format_date_short(local.date())} {local:%H:%M}"
+        if name:
+            return tr("Terakhir disimpan oleh {name}, {time}").format(name=name, time=stamp)
+        return tr("Terakhir disimpan {time} (petugas tidak tercatat)").format(time=stamp)
+
     # --- sections -----------------------------------------------------------------------------------------
 
     def all_answers(self) -> dict[str, dict[str, Any]]:
@@ -250,18 +324,49 @@ class AsesmenWizard(QDialog):
         check = check_section(self.form, section_id, answers, self.context)
         return "✓" if check.ok else "!"
 
+    def _mark_size(self) -> QSize:
+        metrics = QFontMetrics(self.font())
+        return QSize(metrics.horizontalAdvance("✓ 00.") + 6, metrics.height())
+
+    def _mark_icon(self, state: str, number: int) -> QIcon:
+        """The state mark and the section's number, drawn as the list item's icon."""
+        size = self._mark_size()
+        ratio = self.devicePixelRatioF()
+        rect = QRect(0, 0, size.width() - 4, size.height())
+        normal = QColor(PROBLEM_COLOUR) if state == "!" else self.palette().text().color()
+        icon = QIcon()
+        for modes, colour in (((QIcon.Mode.Normal, QIcon.Mode.Active), normal),
+                              ((QIcon.Mode.Selected,), self.palette().highlightedText().color())):
+            pixmap = QPixmap(size * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setFont(self.font())
+            painter.setPen(colour)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, state)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{number}.")
+            painter.end()
+            for mode in modes:
+                icon.addPixmap(pixmap, mode)
+        return icon
+
     def _refresh_list(self) -> None:
         ids = self._visible_ids()
         self.section_list.blockSignals(True)
         self.section_list.clear()
         for n, sid in enumerate(ids, 1):
             state = self.section_state(sid)
-            item = QListWidgetItem(f"{state or '  '}  {n}. {self.form.section(sid).title}")
+            title = self.form.section(sid).title
+            item = QListWidgetItem(self._mark_icon(state, n), title)
             item.setData(SECTION_KEY, sid)
-            item.setToolTip({"✓": tr("Lengkap"), "!": tr("Ada jawaban wajib yang kosong atau perlu diperiksa"),
-                             "": tr("Belum diisi")}[state])
+            item.setData(STATE_KEY, state)
+            tip = {"✓": tr("Lengkap"), "!": tr("Ada jawaban wajib yang kosong atau perlu diperiksa"),
+                   "": tr("Belum diisi")}[state]
+            filled = self.filled_text(sid)
+            item.setToolTip(f"{tip}\n{filled}" if filled else tip)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{n}. {title}: {tip}")
             if state == "!":
-                item.setForeground(QColor("#b3261e"))
+                item.setForeground(QColor(PROBLEM_COLOUR))
             self.section_list.addItem(item)
         item = QListWidgetItem(tr("Periksa dan selesaikan"))
         item.setData(SECTION_KEY, REVIEW)
@@ -288,11 +393,13 @@ class AsesmenWizard(QDialog):
             self._fill_review()
             self.stack.setCurrentWidget(self.review_page)
             self.title_label.setText(tr("Periksa dan selesaikan"))
+            self.filled_label.hide()
         else:
             renderer = self.renderer(section_id)
             renderer.refresh()  # other sections may have changed what shows here
             self.stack.setCurrentWidget(renderer.parentWidget().parentWidget())
             self.title_label.setText(self.form.section(section_id).title)
+            self._show_filled()
             if focus:
                 renderer.focus_question(focus.removeprefix(section_id + "."))
         ids = self._visible_ids() + [REVIEW]
@@ -301,6 +408,11 @@ class AsesmenWizard(QDialog):
         self.next_button.setEnabled(section_id != REVIEW)
         self._refresh_list()
         self.write_draft()
+
+    def _show_filled(self) -> None:
+        text = self.filled_text(self.current) if self.current else ""
+        self.filled_label.setText(text or tr("Bagian ini belum pernah disimpan."))
+        self.filled_label.show()
 
     def _stash_current(self) -> None:
         """Keep the current section's answers and queue its save when they changed."""
@@ -361,17 +473,22 @@ class AsesmenWizard(QDialog):
         context = {"all_answers": {k: v for k, v in self.answers.items() if k != sid}}
         task = Task(lambda _p: svc.save_section(db, aid, sid, answers, worker_id=worker, checker=FormChecker(),
                                                 context=context))
-        task.finished.connect(lambda _dto, s=sid, a=answers: self._saved(s, a))
+        task.finished.connect(lambda dto, s=sid, a=answers: self._saved(s, a, dto))
         task.failed.connect(lambda exc, s=sid: self._save_failed(s, exc))
         self._saving = task
         self.notice.setText(tr("Menyimpan…"))
         task.start()
 
-    def _saved(self, section_id: str, answers: dict[str, Any]) -> None:
+    def _saved(self, section_id: str, answers: dict[str, Any], dto: svc.SectionDTO | None = None) -> None:
         if not isValid(self):  # closed and deleted meanwhile: the save itself has committed
             return
         self._saving = None
         self._saved_answers[section_id] = answers
+        if dto is not None:
+            self.filled[section_id] = (dto.filled_by_name, dto.saved_at)
+            if section_id == self.current:
+                self._show_filled()
+            self._refresh_list()
         self.notice.setStyleSheet(HELP_STYLE)
         self.notice.setText(tr("Tersimpan {time}.").format(time=dt.datetime.now().strftime("%H:%M")))
         self.saved.emit(section_id)
@@ -435,6 +552,7 @@ class AsesmenWizard(QDialog):
             if answers == self._saved_answers.get(section):
                 answers = None
         document = {"assessment_id": str(self.assessment.id), "section": section, "answers": answers,
+                    "worker_id": str(self.worker_id) if self.worker_id else None,
                     "saved_at": dt.datetime.now().isoformat(timespec="seconds")}
         drafts.write_draft(self.draft_path, document)  # a safety net only: the wizard works without it
 
@@ -478,7 +596,7 @@ class AsesmenWizard(QDialog):
                 line.setData(SECTION_KEY, sid)
                 line.setData(PATH_KEY, item.path)
                 if message != tr("Belum diisi"):
-                    line.setForeground(QColor("#b3261e"))
+                    line.setForeground(QColor(PROBLEM_COLOUR))
                 self.review_list.addItem(line)
         self.review_list.setVisible(self.review_list.count() > 0)
         if self.review_list.count():
