@@ -383,13 +383,27 @@ def previous_for(db: Database, client_id: uuid.UUID, *, before: uuid.UUID | None
         return None if row is None else _dto(row, _sections(s, row.id))
 
 
-def comparison_pair(db: Database, assessment_id: uuid.UUID) -> tuple[AssessmentDTO | None, AssessmentDTO]:
-    """(previous, this) for the side-by-side re-asesmen view: the linked previous asesmen when there is
-    one, else the client's latest finished one before this."""
-    current = get_assessment(db, assessment_id)
+def earlier_of(current: AssessmentSummary, summaries: Sequence[AssessmentSummary]) -> AssessmentSummary | None:
+    """The asesmen `current` is compared with, among a client's `summaries`: the one it is linked to (when
+    listed), else the latest finished one that started before it (never a newer one)."""
     if current.previous_assessment_id is not None:
-        return get_assessment(db, current.previous_assessment_id), current
-    return previous_for(db, current.client_id, before=current.id), current
+        linked = next((a for a in summaries if a.id == current.previous_assessment_id), None)
+        if linked is not None:
+            return linked
+    earlier = [a for a in summaries if a.status == STATUS_FINISHED and a.id != current.id and not a.archived
+               and (a.started_on, a.id.bytes) < (current.started_on, current.id.bytes)]
+    if not earlier:
+        return None
+    return max(earlier, key=lambda a: (a.finished_on or a.started_on, a.started_on, a.id.bytes))
+
+
+def comparison_pair(db: Database, assessment_id: uuid.UUID) -> tuple[AssessmentDTO | None, AssessmentDTO]:
+    """(previous, this) for the side-by-side re-asesmen view (`earlier_of`)."""
+    current = get_assessment(db, assessment_id)
+    summaries = list_assessments(db, current.client_id, include_archived=True)
+    mine = next((a for a in summaries if a.id == current.id), None)
+    earlier = earlier_of(mine, summaries) if mine is not None else None
+    return (get_assessment(db, earlier.id) if earlier is not None else None), current
 
 
 def review(db: Database, assessment_id: uuid.UUID, *, checker: SectionChecker = NO_CHECKS,

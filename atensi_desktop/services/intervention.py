@@ -296,6 +296,31 @@ def draft_plan_from_assessment(db: Database, assessment_id: uuid.UUID,
     return replace(dto, unmapped_needs=tuple(unmapped))
 
 
+def draft_plan_from_form(db: Database, assessment_id: uuid.UUID, *, worker_id: uuid.UUID | None = None,
+                         today: dt.date | None = None) -> PlanDTO:
+    """The draft plan of a finished asesmen read with its own form version: the needs are the options chosen
+    in the form's needs checklist (never its free text), each mapped through the option's `maps_to`
+    (`forms.needs`); codes the form does not link fall back to refdata codes. A form version that is no
+    longer shipped falls back to `read_needs` and `default_needs_mapper`."""
+    from atensi_desktop.errors import AtensiError
+    from atensi_desktop.forms import shipped_forms
+    from atensi_desktop.forms.needs import chosen_needs, need_options
+
+    with db.session() as s:
+        row = s.get(Assessment, assessment_id)
+        form_ref = (row.form_id, row.form_version) if row is not None and not row.deleted else None
+    if form_ref is None:
+        raise NotFoundError(_("Asesmen tidak ditemukan."), hint=_("Buka lagi daftar asesmen klien."))
+    try:
+        form = shipped_forms().get(form_ref[0], int(form_ref[1]))
+    except (AtensiError, ValueError):
+        form = None
+    if form is None:
+        return draft_plan_from_assessment(db, assessment_id, worker_id=worker_id, today=today)
+    return draft_plan_from_assessment(db, assessment_id, mapper_from_links(need_options(form)), worker_id=worker_id,
+                                      today=today, needs_reader=lambda sections: chosen_needs(form, sections))
+
+
 def horizon_target(horizon: str, start: dt.date) -> dt.date:
     """The default target date of a horizon (refdata `default_months` after `start`)."""
     item = ref_list("intervention_horizons").get(horizon)

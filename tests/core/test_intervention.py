@@ -219,3 +219,30 @@ def test_a_forms_need_options_with_their_links_make_the_mapper(db, finished):
                                           needs_reader=lambda sections: ["makan", "keterampilan_usaha", "x"])
     assert [g.need_code for g in plan.goals] == ["makan", "keterampilan_usaha"]
     assert plan.unmapped_needs == ("x",)
+
+
+def test_a_plan_drafted_with_the_shipped_form_reads_its_needs_checklist_not_its_free_text(db):
+    client = create_client(db, {"name": "Sarinah", "sex": "P"}).id
+    a = asesmen.start_assessment(db, client, form_id="asesmen_umum", form_version="1")
+    asesmen.save_section(db, a.id, "kebutuhan", {"kebutuhan": ["makan", "adminduk", "cari_keluarga"],
+                                                 "paling_mendesak": "permakanan"})
+    asesmen.finish(db, a.id)
+    plan = svc.draft_plan_from_form(db, a.id, today=TODAY)
+    assert [g.need_code for g in plan.goals] == ["makan", "adminduk", "cari_keluarga"]
+    assert plan.unmapped_needs == ()
+    makan, adminduk, cari = plan.goals
+    assert makan.goal == "Kebutuhan klien terpenuhi: makanan sehari-hari."
+    # the option's maps_to: permakanan under the component the form names
+    assert [(x.atensi_service, x.spm_service) for x in makan.activities] == [("kebutuhan_hidup_layak", "permakanan")]
+    assert {x.spm_service for x in adminduk.activities} == {"fasilitasi_adminduk"}
+    assert [x.spm_service for x in cari.activities] == ["penelusuran_keluarga"]
+    # the generic reader would have taken the free text "permakanan" as a need of its own
+    with pytest.raises(svc.PlanExistsError):
+        svc.draft_plan_from_form(db, a.id, today=TODAY)
+
+
+def test_drafting_with_the_form_refuses_an_unknown_asesmen(db):
+    import uuid
+
+    with pytest.raises(NotFoundError):
+        svc.draft_plan_from_form(db, uuid.uuid4())

@@ -227,10 +227,11 @@ def test_review_lists_missing_answers_jumps_there_and_finishes(qtbot, ctx, clien
 
 def test_the_klien_context_menu_opens_the_asesmen(qtbot, ctx, client_id, monkeypatch):
     from ui.change_bus import ChangeBus
+    from ui.dialogs import asesmen_list
     from ui.views.klien import KlienView
 
-    opened = []
-    monkeypatch.setattr(asesmen_wizard, "open_asesmen", lambda parent, c, bus, cid: opened.append(cid))
+    opened = []  # the client's asesmen list opens; the wizard is started from there
+    monkeypatch.setattr(asesmen_list, "open_asesmen_list", lambda parent, c, bus, cid: opened.append(cid))
     view = KlienView(ctx, ChangeBus())
     qtbot.addWidget(view)
     view.show()

@@ -331,14 +331,14 @@ class KlienView(View):
 
     @Slot()
     def open_asesmen(self) -> None:
-        """The selected client's asesmen wizard: its draft resumed, else a new one (Ctrl+Shift+A)."""
+        """The selected client's asesmen and plans, from which the wizard opens (Ctrl+Shift+A)."""
         client = self.selected_client()
         if client is None or client.archived:
             self.notice(tr("Pilih klien di daftar dulu, lalu buka asesmennya (Ctrl+Shift+A)."))
             return
-        from ui.dialogs import asesmen_wizard
+        from ui.dialogs import asesmen_list
 
-        asesmen_wizard.open_asesmen(self, self.ctx, self.bus, client.id)
+        asesmen_list.open_asesmen_list(self, self.ctx, self.bus, client.id)
 
     # --- archive and restore ----------------------------------------------------------------------------
 
