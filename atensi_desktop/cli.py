@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     from atensi_desktop.cli_asesmen import add_asesmen_commands
 
     add_asesmen_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_cases import add_case_commands
+
+    add_case_commands(sub, _global_options, _Parser)
     return parser
 
 

@@ -32,6 +32,7 @@ ALL_LISTS: tuple[str, ...] = (
     "termination_reasons",
     "document_kinds",
     "intervention_horizons",
+    "referral_targets",
 )
 
 _SEPARATOR_SPACES = re.compile(r"\s*([/,()&-])\s*")

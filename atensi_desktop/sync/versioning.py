@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, event, insert, inspect, literal, select, update
@@ -46,6 +47,8 @@ def encode_value(value: Any) -> str | None:
         return f'"{value.isoformat()}"'
     if kind is uuid.UUID:
         return f'"{value}"'
+    if kind is Decimal:  # a Numeric column: the exact number, as a JSON number
+        return str(value) if value.is_finite() else _encode_str(str(value))
     return _encode_any(_plain(value))
 
 

@@ -1,25 +1,35 @@
 """All mapped tables; importing this package registers them on Base.metadata."""
 
 from atensi_desktop.db.models.assessment import Assessment, AssessmentSection
-from atensi_desktop.db.models.case import ClientCase
+from atensi_desktop.db.models.case import CaseStageChange, ClientCase
+from atensi_desktop.db.models.casework import CaseNote, CaseTask, Referral, ReferralEvent
 from atensi_desktop.db.models.client import Client
 from atensi_desktop.db.models.document import ClientDocument
 from atensi_desktop.db.models.duplicate import DuplicateDecision
 from atensi_desktop.db.models.household import Household
 from atensi_desktop.db.models.intervention import InterventionActivity, InterventionGoal, InterventionPlan
 from atensi_desktop.db.models.office import Office
+from atensi_desktop.db.models.service_log import Distribution, ServiceAttachment, ServiceEntry
 from atensi_desktop.db.models.sync_meta import ChangeSet, Meta, Site, SyncState, Version, VersionVector
 from atensi_desktop.db.models.user import User
 from atensi_desktop.db.models.wilayah import Wilayah
 from atensi_desktop.db.models.worker import Worker
 
 SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase, DuplicateDecision, ClientDocument,
-                 Assessment, AssessmentSection, InterventionPlan, InterventionGoal, InterventionActivity)
+                 Assessment, AssessmentSection, InterventionPlan, InterventionGoal, InterventionActivity,
+                 CaseStageChange, Distribution, ServiceEntry, ServiceAttachment,
+                 Referral, ReferralEvent, CaseNote, CaseTask)
 SYNCED_BY_TABLE = {m.__tablename__: m for m in SYNCED_MODELS}
 
 __all__ = [
     "Assessment",
     "AssessmentSection",
+    "CaseNote",
+    "CaseStageChange",
+    "CaseTask",
+    "Distribution",
+    "ServiceAttachment",
+    "ServiceEntry",
     "InterventionActivity",
     "InterventionGoal",
     "InterventionPlan",
@@ -33,6 +43,8 @@ __all__ = [
     "Household",
     "Meta",
     "Office",
+    "Referral",
+    "ReferralEvent",
     "Site",
     "SyncState",
     "User",
