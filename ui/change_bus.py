@@ -11,4 +11,6 @@ class ChangeBus(QObject):
     office_changed = Signal()
     clients_changed = Signal()
     cases_changed = Signal()
+    services_changed = Signal()  # service entries or distributions saved, corrected or cancelled
+    tasks_changed = Signal()  # tasks added, done or reopened (Beranda's "Hari ini")
     settings_changed = Signal()

@@ -32,7 +32,9 @@ from ui.icons import icon
 from ui.tasks import Task
 from ui.views.base import View
 from ui.views.beranda import BerandaView
+from ui.views.kasus import KasusView
 from ui.views.klien import KlienView
+from ui.views.layanan import LayananView
 from ui.views.pengaturan import PengaturanView
 from ui.views.petugas import PetugasView
 from ui.views.placeholder import PlaceholderView
@@ -66,12 +68,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("beranda", N_("Beranda"), BerandaView),
     Screen("klien", N_("Klien"), KlienView),
     Screen("petugas", N_("Petugas & Kantor"), PetugasView),
-    _placeholder("kasus", N_("Kasus"), N_(
-        "Di sini kasus ATENSI akan dikelola: asesmen, rencana intervensi, pelaksanaan, pemantauan, "
-        "sampai terminasi dan bimbingan lanjut.")),
-    _placeholder("layanan", N_("Layanan"), N_(
-        "Di sini layanan ATENSI dan layanan SPM yang diberikan kepada klien akan dicatat, "
-        "beserta sumber dananya.")),
+    Screen("kasus", N_("Kasus"), KasusView),
+    Screen("layanan", N_("Layanan"), LayananView),
     _placeholder("laporan", N_("Laporan"), N_(
         "Di sini laporan PDF (rekap bulanan, laporan kasus) akan dibuat dari data yang tercatat.")),
     _placeholder("sinkronisasi", N_("Sinkronisasi"), N_(

@@ -340,6 +340,27 @@ class KlienView(View):
 
         asesmen_list.open_asesmen_list(self, self.ctx, self.bus, client.id)
 
+    def _add_case_actions(self, menu: QMenu, client: ClientRow) -> None:
+        """"Buka kasus…" when the client has a case (several: a submenu, newest first)."""
+        from atensi_desktop.services.cases import list_cases
+        from ui.dialogs.case_window import open_case_window
+
+        try:
+            found = list_cases(self.ctx.db, client_id=client.id, limit=20)
+        except AtensiError:
+            return
+        if len(found) == 1:
+            action = QAction(tr("Buka ka&sus…"), menu)
+            action.triggered.connect(lambda: open_case_window(self, self.ctx, self.bus, found[0].id))
+            menu.addAction(action)
+        elif found:
+            cases_menu = menu.addMenu(tr("Buka ka&sus"))
+            for case in found:
+                item = QAction(f"{case.display_id} · {case.stage_label}", cases_menu)
+                item.triggered.connect(lambda _checked=False, case_id=case.id: open_case_window(
+                    self, self.ctx, self.bus, case_id))
+                cases_menu.addAction(item)
+
     # --- archive and restore ----------------------------------------------------------------------------
 
     def selected_client(self) -> ClientRow | None:
@@ -435,6 +456,7 @@ class KlienView(View):
             asesmen.setShortcut(QKeySequence("Ctrl+Shift+A"))
             asesmen.triggered.connect(self.open_asesmen)
             menu.addAction(asesmen)
+            self._add_case_actions(menu, client)
             archive = QAction(tr("&Arsipkan…"), menu)
             archive.setShortcut(QKeySequence(Qt.Key.Key_Delete))
             archive.triggered.connect(self.archive_selected)
