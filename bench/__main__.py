@@ -1,4 +1,4 @@
-"""`python -m bench NAME [options]`: startup, init, registry, import, duplicates (later: asesmen, services,
+"""`python -m bench NAME [options]`: startup, init, registry, import, duplicates, asesmen, services (later:
 reports, sync)."""
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ def main() -> int:
     p_ases.add_argument("--size", type=int, default=1_000_000, help="clients in the cached demo database")
     p_ases.add_argument("--assessments", type=int, default=100)
     p_ases.add_argument("--no-checker", action="store_true", help="save without the form interpreter")
+    p_svc = sub.add_parser("services", help="service log: add an entry, a 2,000-event case timeline, a 500-client "
+                           "distribution, on a demo database with N service entries")
+    p_svc.add_argument("--size", type=int, default=1_000_000, help="clients in the cached demo database")
+    p_svc.add_argument("--entries", type=int, default=10_000_000, help="service entries filled into a cached copy")
+    p_svc.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     if args.name == "startup":
         from bench.startup import run
@@ -67,6 +72,10 @@ def main() -> int:
 
             checker = FormChecker()
         run_asesmen(args.size, assessments=args.assessments, checker=checker)
+    elif args.name == "services":
+        from bench.services import run as run_services
+
+        run_services(args.size, args.entries, seed=args.seed)
     return 0
 
 

@@ -426,18 +426,21 @@ class _Preloaded(_Lookups):
 # --- the rule --------------------------------------------------------------------------------------------
 
 def check_entry(session_or_db: Session | Database, values: Mapping[str, Any],
-                today: dt.date | None = None) -> tuple[dict[str, str], list[str]]:
+                today: dt.date | None = None, *, replacing: uuid.UUID | None = None
+                ) -> tuple[dict[str, str], list[str]]:
     """The one rule for a service entry: (errors by field, warnings). See the module docstring.
 
     `values` uses the keys of ENTRY_FIELDS. Without a `case_id` key the client's open case is assumed;
-    `case_id=None` records a service outside any case.
+    `case_id=None` records a service outside any case. `replacing`: the entry a correction replaces, judged
+    as `amend_entry` will (its days do not count against the permakanan limit, it is not a "possible double
+    entry"). Writes nothing.
     """
     if isinstance(session_or_db, Database):
         with session_or_db.session() as s:
-            result = evaluate(s, values, today)
+            result = evaluate(s, values, today, replacing=replacing)
     else:
-        result = evaluate(session_or_db, values, today)
-    return result.errors, result.warnings
+        result = evaluate(session_or_db, values, today, replacing=replacing)
+    return dict(result.errors), list(result.warnings)
 
 
 def evaluate(s: Session, values: Mapping[str, Any], today: dt.date | None = None, *,

@@ -1,6 +1,5 @@
 """Read-only views of the service-delivery log: services per month (Beranda), the Layanan screen's list,
-the rule's verdict on a correction before it is saved (`check_service`), and the clients a pasted list of
-display ids or NIKs names (`resolve_clients`, for the recipients of a bulk distribution).
+and the clients a pasted list of display ids or NIKs names (`resolve_clients`, for the recipients of a bulk distribution).
 
 Only *effective* entries count: an entry of type baru or koreksi that no live later entry amends (a
 correction replaces the entry it points to, a cancellation ("batal") removes it and counts itself for
@@ -29,7 +28,6 @@ from sqlalchemy.orm import aliased
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import Client, Office, ServiceEntry, Worker
 from atensi_desktop.i18n import current_language
-from atensi_desktop.services.service_log import evaluate
 
 CANCELLED = "batal"
 MAX_MONTHS = 60
@@ -184,18 +182,6 @@ def service_page(db: Database, query: ServiceListQuery = ServiceListQuery(), *, 
                            provider_worker_id=r[15], provider_name=r[16], distribution_id=r[17], amends_id=r[18],
                            flags=MappingProxyType(dict(r[19] or {})), superseded=bool(r[20]))
                 for r in s.execute(stmt)]
-
-
-# --- the rule, for a form that corrects an entry ---------------------------------------------------------
-
-def check_service(db: Database, values: Mapping[str, Any], *, replacing: uuid.UUID | None = None,
-                  today: dt.date | None = None) -> tuple[dict[str, str], list[str]]:
-    """`service_log.check_entry` for a form: (errors by field, warnings). With `replacing` (the entry a
-    correction replaces) the rule judges the values as `amend_entry` will: the original's days do not count
-    against the 7-day permakanan limit and the original is not a "possible double entry". Writes nothing."""
-    with db.session() as s:
-        result = evaluate(s, values, today, replacing=replacing)
-    return dict(result.errors), list(result.warnings)
 
 
 # --- recipients from a pasted list -----------------------------------------------------------------------

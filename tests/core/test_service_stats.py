@@ -169,7 +169,7 @@ def test_page_size_is_bounded(db):
 
 def test_a_correction_is_not_judged_against_the_entry_it_replaces(db, client_id):
     from atensi_desktop.services import service_log as log
-    from atensi_desktop.services.service_stats import check_service
+    from atensi_desktop.services.service_log import check_entry as check_service
 
     week = log.add_entry(db, {"client_id": client_id, "case_id": None, "service_kind": "spm",
                               "service_code": "permakanan", "date_from": dt.date(2026, 3, 1),

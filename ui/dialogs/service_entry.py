@@ -56,7 +56,6 @@ from atensi_desktop.services.clients import get_client
 from atensi_desktop.services.documents import sniff_media_type
 from atensi_desktop.services.intervention import plans_for_client
 from atensi_desktop.services.office import installation_office, list_workers
-from atensi_desktop.services.service_stats import check_service
 from ui.change_bus import ChangeBus
 from ui.errors import show_error
 from ui.i18n import tr
@@ -772,7 +771,7 @@ class ServiceEntryDialog(FormDialog):
         values = self.current_input()
         db = self.ctx.db
         replacing = self.original.id if self.original is not None else None
-        task = Task(lambda _progress: (generation, check_service(db, values, replacing=replacing)))
+        task = Task(lambda _progress: (generation, log.check_entry(db, values, replacing=replacing)))
         # bound slots: Qt drops the connection if the dialog is gone before the answer comes
         task.finished.connect(self._checked)
         task.failed.connect(self._check_failed)
