@@ -457,7 +457,8 @@ def finish(db: Database, assessment_id: uuid.UUID, *, worker_id: uuid.UUID | Non
 
 def reopen(db: Database, assessment_id: uuid.UUID, *, reason: str, worker_id: uuid.UUID | None = None,
            reopened_on: dt.date | None = None) -> AssessmentDTO:
-    """Make a finished asesmen editable again (a draft). The reason, who and when are recorded."""
+    """Make a finished asesmen editable again (a draft). The reason, who and when are recorded. Refused
+    (`DraftExistsError`) while the client has another draft of the same form."""
     reason = " ".join((reason or "").split())
     if len(reason) < 5:
         raise ValidationError({"reason": _("Tulis alasan membuka kembali asesmen ini (paling sedikit 5 huruf).")})
@@ -466,6 +467,15 @@ def reopen(db: Database, assessment_id: uuid.UUID, *, reason: str, worker_id: uu
         if row.status != STATUS_FINISHED:
             raise UserError(_("Asesmen ini belum selesai, jadi masih bisa diubah."),
                             hint=_("Lanjutkan mengisi asesmen ini."))
+        draft = s.scalars(select(Assessment).where(
+            Assessment.client_id == row.client_id, Assessment.form_id == row.form_id, Assessment.deleted == false(),
+            Assessment.status == STATUS_DRAFT).limit(1)).first()
+        if draft is not None:  # one draft per client and form, as start_assessment keeps it
+            raise DraftExistsError(
+                _("Klien ini masih punya asesmen draf yang dimulai {date}.").format(
+                    date=format_date_short(draft.started_on)),
+                hint=_("Selesaikan atau arsipkan asesmen draf itu dulu, lalu buka kembali asesmen ini."),
+                assessment_id=draft.id)
         row.status = STATUS_DRAFT
         row.finished_on = None
         row.finished_by = None

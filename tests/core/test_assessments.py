@@ -415,3 +415,18 @@ def test_checker_results_of_other_shapes_are_stored_as_plain_json(db, client_id)
     assert saved.scores == {"barthel": 85} and saved.missing_required == ("nama",) and not saved.completed
     assert svc.review(db, a.id, checker=Shaped()) == (svc.MissingAnswer("identitas", "nama", "Nama"),
                                                       svc.MissingAnswer("adl", "makan", ""))
+
+
+def test_reopening_is_refused_while_the_client_has_another_draft_of_the_form(db):
+    client = create_client(db, {"name": "Sarinah", "sex": "P"}).id
+    first = svc.start_assessment(db, client, form_id="x", form_version="1", started_on=dt.date(2026, 1, 5))
+    svc.save_section(db, first.id, "s", {"q": 1})
+    svc.finish(db, first.id)
+    draft = svc.start_assessment(db, client, form_id="x", form_version="1", started_on=dt.date(2026, 3, 1))
+    with pytest.raises(svc.DraftExistsError) as refused:
+        svc.reopen(db, first.id, reason="Tanggal lahir salah tulis")
+    assert refused.value.assessment_id == draft.id
+    assert "01-03-2026" in str(refused.value)
+    assert svc.get_assessment(db, first.id).finished  # left as it was
+    svc.archive(db, draft.id)
+    assert svc.reopen(db, first.id, reason="Tanggal lahir salah tulis").status == svc.STATUS_DRAFT
