@@ -15,6 +15,7 @@ one query for all the worker names, so the number of statements does not grow wi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -273,6 +274,7 @@ def _services(s: Session, scope: _Scope, wanted: set[str], limit: int | None, em
     plain, period, why = _("Layanan: {service}"), _("{start} s.d. {end}"), _("alasan: {reason}")
     marks = {"koreksi": "dikoreksi", "batal": "dibatalkan"}
     label = _service_labels()
+    number = functools.lru_cache(maxsize=512)(format_number)  # Babel is slow and amounts repeat (bench services)
     query = (select(ServiceEntry.id, ServiceEntry.entry_type, ServiceEntry.service_kind, ServiceEntry.service_code,
                     ServiceEntry.subitem_code, ServiceEntry.date_from, ServiceEntry.date_until, ServiceEntry.quantity,
                     ServiceEntry.unit, ServiceEntry.value_rp, ServiceEntry.provider_worker_id, ServiceEntry.reason,
@@ -285,10 +287,10 @@ def _services(s: Session, scope: _Scope, wanted: set[str], limit: int | None, em
         if until is not None and until != start:
             parts.append(period.format(start=format_date_short(start), end=format_date_short(until)))
         if qty is not None:
-            amount = format_number(int(qty)) if qty == int(qty) else format_number(float(qty))
+            amount = number(int(qty)) if qty == int(qty) else number(float(qty))
             parts.append(f"{amount} {unit}" if unit else amount)
         if value is not None:
-            parts.append(f"Rp{format_number(value)}")
+            parts.append(f"Rp{number(value)}")
         if reason and entry_type in titles:
             parts.append(why.format(reason=reason))
         amended_by = amended.get(rid)
