@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     from atensi_desktop.cli_cases import add_case_commands
 
     add_case_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_reports import add_report_commands
+
+    add_report_commands(sub, _global_options, _Parser)
     return parser
 
 

@@ -9,6 +9,7 @@ from atensi_desktop.db.models.duplicate import DuplicateDecision
 from atensi_desktop.db.models.household import Household
 from atensi_desktop.db.models.intervention import InterventionActivity, InterventionGoal, InterventionPlan
 from atensi_desktop.db.models.office import Office
+from atensi_desktop.db.models.report import ReportIssued
 from atensi_desktop.db.models.service_log import Distribution, ServiceAttachment, ServiceEntry
 from atensi_desktop.db.models.sync_meta import ChangeSet, Meta, Site, SyncState, Version, VersionVector
 from atensi_desktop.db.models.user import User
@@ -18,7 +19,7 @@ from atensi_desktop.db.models.worker import Worker
 SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase, DuplicateDecision, ClientDocument,
                  Assessment, AssessmentSection, InterventionPlan, InterventionGoal, InterventionActivity,
                  CaseStageChange, Distribution, ServiceEntry, ServiceAttachment,
-                 Referral, ReferralEvent, CaseNote, CaseTask)
+                 Referral, ReferralEvent, CaseNote, CaseTask, ReportIssued)
 SYNCED_BY_TABLE = {m.__tablename__: m for m in SYNCED_MODELS}
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Office",
     "Referral",
     "ReferralEvent",
+    "ReportIssued",
     "Site",
     "SyncState",
     "User",

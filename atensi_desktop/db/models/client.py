@@ -26,6 +26,9 @@ class Client(Synced, Base):
               "wilayah_code", "cluster", "sex", "birth_date",
               sqlite_where=text("deleted = 0 AND merged_into IS NULL"),
               postgresql_where=text("NOT deleted AND merged_into IS NULL")),
+        # The records merged into a client (its timeline, the duplicate review): few rows, so a partial index.
+        Index("ix_client_merged_into", "merged_into", sqlite_where=text("merged_into IS NOT NULL"),
+              postgresql_where=text("merged_into IS NOT NULL")),
     )
     display_id: Mapped[str] = mapped_column(String(20), index=True)
     nik: Mapped[str | None] = mapped_column(String(16), index=True)

@@ -57,6 +57,7 @@ class ServiceEntry(Synced, Base):
     __table_args__ = (
         Index("ix_service_entry_client_id_date_from", "client_id", "date_from"),
         Index("ix_service_entry_case_id_date_from", "case_id", "date_from"),
+        Index("ix_service_entry_date_from", "date_from"),  # services per month, the Layanan screen's period
     )
     client_id: Mapped[uuid.UUID] = mapped_column(
         GUID(), ForeignKey("client.id", deferrable=True, initially="DEFERRED"))
