@@ -14,7 +14,7 @@ ATENSI_PKGS_RUN=(
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libcups2 python3-venv
 )
-ATENSI_PKGS_TEST=(xvfb xauth poppler-utils postgresql age unzip)
+ATENSI_PKGS_TEST=(xvfb xauth poppler-utils zbar-tools postgresql age unzip)
 
 _setup_say() { printf '==> %s\n' "$*"; }
 _setup_warn() { printf 'PERINGATAN: %s\n' "$*" >&2; }
