@@ -36,6 +36,11 @@ def main() -> int:
     p_svc.add_argument("--size", type=int, default=1_000_000, help="clients in the cached demo database")
     p_svc.add_argument("--entries", type=int, default=10_000_000, help="service entries filled into a cached copy")
     p_svc.add_argument("--seed", type=int, default=1)
+    p_rep = sub.add_parser("reports", help="a ~20-page case report vs bare ReportLab; the SPM recap over 1M clients")
+    p_rep.add_argument("--services", type=int, default=220, help="extra service entries (about 20 A4 pages)")
+    p_rep.add_argument("--repeats", type=int, default=5)
+    p_rep.add_argument("--spm-size", type=int, default=1_000_000, help="clients in the cached demo database")
+    p_rep.add_argument("--no-spm", action="store_true")
     args = parser.parse_args()
     if args.name == "startup":
         from bench.startup import run
@@ -76,6 +81,10 @@ def main() -> int:
         from bench.services import run as run_services
 
         run_services(args.size, args.entries, seed=args.seed)
+    elif args.name == "reports":
+        from bench.reports import run as run_reports
+
+        run_reports(args.services, args.repeats, None if args.no_spm else args.spm_size)
     return 0
 
 

@@ -677,10 +677,9 @@ def _footer_maker(ctx: ReportContext, code: str, payload: str):
         def _draw_qr(self) -> None:
             if not qr_done:
                 self.beginForm("atensi-qr")
-                widget = QrCodeWidget(payload, barLevel="M")
-                x0, y0, x1, y1 = widget.getBounds()
-                drawing = Drawing(_QR_SIZE, _QR_SIZE,
-                                  transform=[_QR_SIZE / (x1 - x0), 0, 0, _QR_SIZE / (y1 - y0), 0, 0])
+                # sized by the widget itself: getBounds() would encode the QR a second time (~50 ms)
+                widget = QrCodeWidget(payload, barLevel="M", barWidth=_QR_SIZE, barHeight=_QR_SIZE)
+                drawing = Drawing(_QR_SIZE, _QR_SIZE)
                 drawing.add(widget)
                 renderPDF.draw(drawing, self, 0, 0)
                 self.endForm()
