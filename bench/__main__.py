@@ -1,5 +1,5 @@
-"""`python -m bench NAME [options]`: startup, init, registry, import, duplicates, asesmen, services (later:
-reports, sync)."""
+"""`python -m bench NAME [options]`: startup, init, registry, import, duplicates, asesmen, services, reports
+(later: sync)."""
 
 from __future__ import annotations
 
