@@ -34,6 +34,7 @@ from ui.views.base import View
 from ui.views.beranda import BerandaView
 from ui.views.kasus import KasusView
 from ui.views.klien import KlienView
+from ui.views.laporan import LaporanView
 from ui.views.layanan import LayananView
 from ui.views.pengaturan import PengaturanView
 from ui.views.petugas import PetugasView
@@ -70,8 +71,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("petugas", N_("Petugas & Kantor"), PetugasView),
     Screen("kasus", N_("Kasus"), KasusView),
     Screen("layanan", N_("Layanan"), LayananView),
-    _placeholder("laporan", N_("Laporan"), N_(
-        "Di sini laporan PDF (rekap bulanan, laporan kasus) akan dibuat dari data yang tercatat.")),
+    Screen("laporan", N_("Laporan"), LaporanView),
     _placeholder("sinkronisasi", N_("Sinkronisasi"), N_(
         "Di sini data akan dipertukarkan dengan kantor lain melalui berkas, tanpa perlu internet.")),
     Screen("pengaturan", N_("Pengaturan"), PengaturanView),

@@ -128,6 +128,15 @@ def _issue(db: Database, ctx: ReportContext, kind: ReportKind, rendered: Rendere
         kind.on_issued(db, ctx, rendered)
 
 
+def issue_report(db: Database, ctx: ReportContext, rendered: RenderedReport) -> bool:
+    """Issue a report rendered earlier by `build_report` (a preview that is now printed or saved): record it
+    for verification and run its kind's own step (a letter writes its number back). What `make_report` does
+    after rendering. True when the kind has such a step (records shown elsewhere may have changed)."""
+    kind = get_kind(ctx.kind)
+    _issue(db, ctx, kind, rendered)
+    return kind.on_issued is not None
+
+
 def make_report(db: Database, ctx: ReportContext) -> RenderedReport:
     """Build, render and record the report (report_issued) so that it can be verified later."""
     kind = get_kind(ctx.kind)
