@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     from atensi_desktop.cli_reports import add_report_commands
 
     add_report_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_sync import add_sync_commands
+
+    add_sync_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_dump import add_dump_commands
+
+    add_dump_commands(sub, _global_options, _Parser)
     return parser
 
 

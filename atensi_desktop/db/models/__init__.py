@@ -9,6 +9,7 @@ from atensi_desktop.db.models.duplicate import DuplicateDecision
 from atensi_desktop.db.models.household import Household
 from atensi_desktop.db.models.intervention import InterventionActivity, InterventionGoal, InterventionPlan
 from atensi_desktop.db.models.office import Office
+from atensi_desktop.db.models.peer import SyncPeer
 from atensi_desktop.db.models.report import ReportIssued
 from atensi_desktop.db.models.service_log import Distribution, ServiceAttachment, ServiceEntry
 from atensi_desktop.db.models.sync_meta import ChangeSet, Meta, Site, SyncState, Version, VersionVector
@@ -48,6 +49,7 @@ __all__ = [
     "ReferralEvent",
     "ReportIssued",
     "Site",
+    "SyncPeer",
     "SyncState",
     "User",
     "Version",
