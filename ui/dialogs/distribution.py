@@ -314,7 +314,7 @@ class DistributionDialog(QDialog):
         when_row.addWidget(self.date_until)
         when_row.addStretch(1)
         when_cell = p.add_row(form2, tr("&Tanggal *"), "date_from", when, focus=self.date_from)
-        self._extra_problem(when_cell, "date_until", self.date_until)
+        self.problems.add_line(when_cell, "date_until", self.date_until)
         self.quantity_edit = QLineEdit()
         self.quantity_edit.setObjectName("quantity")
         self.quantity_edit.setPlaceholderText(tr("mis. 1"))
@@ -332,7 +332,7 @@ class DistributionDialog(QDialog):
         amount_row.addWidget(self.quantity_edit)
         amount_row.addWidget(self.unit_combo, 1)
         amount_cell = p.add_row(form2, tr("&Jumlah per penerima"), "quantity", amount, focus=self.quantity_edit)
-        self._extra_problem(amount_cell, "unit", self.unit_combo)
+        self.problems.add_line(amount_cell, "unit", self.unit_combo)
         self.value_edit = QLineEdit()
         self.value_edit.setObjectName("valueRp")
         self.value_edit.setPlaceholderText(tr("mis. 300.000"))
@@ -362,17 +362,6 @@ class DistributionDialog(QDialog):
         p.add_row(form2, tr("Pemberi la&yanan"), "provider_worker_id", self.provider_combo)
         column.addWidget(rest)
         return box
-
-    def _extra_problem(self, cell: QWidget, key: str, field: QWidget) -> None:
-        error = make_label("", "error", wrap=True)
-        error.setObjectName(f"error_{key}")
-        error.hide()
-        cell.layout().addWidget(error)
-        self.problems.errors[key] = error
-        self.problems.fields[key] = field
-        field.setProperty("invalid", False)
-
-    # --- the recipients --------------------------------------------------------------------------------
 
     def _recipient_box(self) -> QWidget:
         box = QGroupBox(tr("Penerima"))

@@ -533,8 +533,8 @@ class ServiceEntryDialog(FormDialog):
         when_row.addWidget(self.days_label, 1)
         when_cell = p.add_row(form, tr("&Tanggal *"), "date_from", when, focus=self.date_from)
         # the period's end and the 7-day count share the row: their problem lines sit in the same cell
-        self._extra_problem(when_cell, "date_until", self.date_until)
-        self._extra_problem(when_cell, PERMAKANAN_KEY, self.date_until)
+        self.problems.add_line(when_cell, "date_until", self.date_until)
+        self.problems.add_line(when_cell, PERMAKANAN_KEY, self.date_until)
 
         self.approach_combo = QComboBox()
         self.approach_combo.setObjectName("approachCombo")
@@ -562,7 +562,7 @@ class ServiceEntryDialog(FormDialog):
         amount_row.addWidget(self.quantity_edit)
         amount_row.addWidget(self.unit_combo, 1)
         amount_cell = p.add_row(form, tr("&Jumlah"), "quantity", amount, focus=self.quantity_edit)
-        self._extra_problem(amount_cell, "unit", self.unit_combo)
+        self.problems.add_line(amount_cell, "unit", self.unit_combo)
 
         self.value_edit = QLineEdit()
         self.value_edit.setObjectName("valueRp")
@@ -639,16 +639,6 @@ class ServiceEntryDialog(FormDialog):
         outer.insertWidget(outer.count() - 2, self.warning_box)
         self.save_button.setText(tr("&Simpan koreksi") if self.original is not None else tr("&Simpan"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("&Batal"))
-
-    def _extra_problem(self, cell: QWidget, key: str, field: QWidget) -> None:
-        """A second problem line in a row's cell, for `key` (shown on `field`)."""
-        error = make_label("", "error", wrap=True)
-        error.setObjectName(f"error_{key}")
-        error.hide()
-        cell.layout().addWidget(error)
-        self.problems.errors[key] = error
-        self.problems.fields[key] = field
-        field.setProperty("invalid", False)
 
     def _wire(self) -> None:
         changes: list[tuple[str, Any]] = [

@@ -102,6 +102,17 @@ class FieldProblems:
         self.fields[key] = target
         return cell
 
+    def add_line(self, cell: QWidget, key: str, field: QWidget) -> None:
+        """A further problem line in a row's `cell` (made by add_row), for `key`, marking `field`: a row that
+        holds two editors, or one editor two rules speak about."""
+        error = make_label("", "error", wrap=True)
+        error.setObjectName(f"error_{key}")
+        error.hide()
+        cell.layout().addWidget(error)
+        self.errors[key] = error
+        self.fields[key] = field
+        field.setProperty("invalid", False)
+
     def show(self, problems: Mapping[str, str], *, only: set[str] | None = None) -> QWidget | None:
         """Show `problems` (all of them, or those of the keys in `only`); returns the first field concerned."""
         first: QWidget | None = None
