@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Full check: lint, import contracts, engine tests without Qt, then the whole suite.
+# Full check: lint, import contracts, engine tests without Qt (SQLite and PostgreSQL), then the UI and
+# integration tests.
 # Extra arguments go to the final pytest run, e.g. ./test.sh -k nik -x
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -54,5 +55,12 @@ echo "==> lint-imports"
 echo "==> Tes mesin tanpa Qt (ATENSI_BLOCK_QT=1 pytest tests/core)"
 ATENSI_BLOCK_QT=1 .venv/bin/python -m pytest -p no:pytest-qt tests/core -q
 
-echo "==> Seluruh tes (pytest)"
-.venv/bin/python -m pytest -q "$@"
+# tests/core ran above (SQLite and PostgreSQL, Qt blocked); the rest of the suite runs once more here. Extra
+# arguments (./test.sh -k nik) select across the whole suite, core included.
+if (($# == 0)); then
+    echo "==> Tes antarmuka dan integrasi (pytest tests --ignore=tests/core)"
+    .venv/bin/python -m pytest -q tests --ignore=tests/core
+else
+    echo "==> Seluruh tes (pytest $*)"
+    .venv/bin/python -m pytest -q "$@"
+fi
