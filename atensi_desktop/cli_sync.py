@@ -1,5 +1,5 @@
 """The sync subcommands: `office card -o FILE`, `office add-peer FILE [--fingerprint TEKS] [--ganti-kunci]`,
-`office peers [--json]`.
+`office peers [--json]`, `export --to KANTOR … -o FILE [--lengkap]`, `import FILE [--dry-run]`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,21 @@ def add_sync_commands(sub: argparse._SubParsersAction, global_options: Callable,
     global_options(p, suppress=True)
     p.add_argument("--json", action="store_true", help="keluaran JSON")
     p.set_defaults(handler=cmd_peers)
+
+    p = sub.add_parser("export", help="tulis berkas sinkronisasi untuk kantor mitra (perubahan yang belum mereka punya)")
+    global_options(p, suppress=True)
+    p.add_argument("--to", metavar="KANTOR", action="append", required=True,
+                   help="kantor mitra tujuan: ID kantor atau kodenya; boleh diulang")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="berkas sinkronisasi (.lkssync) yang ditulis")
+    p.add_argument("--lengkap", action="store_true",
+                   help="kirim semua data, bukan hanya yang belum diketahui ada di kantor tujuan")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("import", help="gabungkan berkas sinkronisasi dari kantor mitra")
+    global_options(p, suppress=True)
+    p.add_argument("file", metavar="FILE", help="berkas sinkronisasi (.lkssync) dari kantor mitra")
+    p.add_argument("--dry-run", action="store_true", help="hanya hitung apa yang akan berubah; tidak ada yang disimpan")
+    p.set_defaults(handler=cmd_import)
 
 
 def _open(args: argparse.Namespace):
@@ -122,4 +137,61 @@ def cmd_peers(args: argparse.Namespace) -> int:
     for p in peers:
         print("\t".join([str(p.office_id), p.name, p.code or "", p.fingerprint, p.status,
                          p.confirmed_at.strftime("%d-%m-%Y")]))
+    return 0
+
+
+def _progress(label: str):
+    state = {"last": -1}
+
+    def report(done: int, total: int) -> None:
+        if total < 5000:
+            return
+        pct = done * 100 // max(total, 1)
+        if pct // 10 != state["last"]:
+            state["last"] = pct // 10
+            sys.stderr.write(f"{label}: {done}/{total}\n")
+
+    return report
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from atensi_desktop.sync.exchange import export_bundle
+
+    ctx = _open(args)
+    try:
+        result = export_bundle(ctx.db, ctx.paths, args.to, args.output, full=args.lengkap,
+                               progress=_progress("Ekspor"))
+    finally:
+        ctx.close()
+    kind = "lengkap" if result.full else "perubahan"
+    print(f"Berkas sinkronisasi ({kind}) untuk {', '.join(result.recipients)} ditulis ke {result.path}: "
+          f"{result.versions} perubahan, {result.blobs} lampiran.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from atensi_desktop.sync.exchange import import_bundle
+
+    ctx = _open(args)
+    try:
+        result = import_bundle(ctx.db, ctx.paths, args.file, dry_run=args.dry_run, progress=_progress("Impor"))
+    finally:
+        ctx.close()
+    head = "Uji coba (tidak ada yang disimpan)" if result.dry_run else "Impor selesai"
+    print(f"{head}: berkas dari {result.source_name}.")
+    print(f"Perubahan di berkas: {result.versions_in_bundle}")
+    print(f"Perubahan baru: {result.new_versions}")
+    print(f"Sudah ada sebelumnya (tidak berubah): {result.unchanged}")
+    print(f"Baris data baru: {result.rows_created}")
+    print(f"Nilai yang berubah: {result.values_changed}")
+    if result.rows_waiting:
+        print(f"Baris menunggu berkas sebelumnya (datanya belum lengkap): {result.rows_waiting}")
+    print(f"Lampiran disimpan: {result.blobs_stored}")
+    print(f"Konflik (diedit bersamaan; nilai terbaru dipakai): {len(result.conflicts)}")
+    for c in result.conflicts[:50]:
+        others = ", ".join("-" if v is None else v for v in c.others)
+        print(f"  {c.table} {c.row_id} {c.column}: dipakai {c.winner if c.winner is not None else '-'}; "
+              f"juga ada {others}")
+    if len(result.conflicts) > 50:
+        print(f"  … dan {len(result.conflicts) - 50} lagi")
     return 0
