@@ -1,7 +1,9 @@
 """The `atensi-desktop report …` subcommand: write a PDF report, or verify one.
 
-    report KIND (ID | --year Y | --period A..B) [--paper A4|F4] [--redaction lengkap|mitra|statistik]
-           [--sensitif] [--tanggal D] [--nomor TEKS] -o FILE
+    report KIND (ID | --year Y | --period A..B) [--paper A4|F4] [--orientation portrait|landscape]
+           [--redaction lengkap|mitra|statistik] [--sensitif] [--tanggal D] [--nomor TEKS] -o FILE
+    report klien [--cari …] [--kategori …] [--klaster …] [--wilayah …] [--tahap …] [--pendamping …]
+           [--kelompok-umur …] [--jenis-kelamin L|P] [--termasuk-arsip] [--year Y | --period A..B] … -o FILE
     report verify FILE
 
 ID is a UUID or a display id. What it names depends on the kind:
@@ -10,7 +12,10 @@ ID is a UUID or a display id. What it names depends on the kind:
 - rujukan: a referral's UUID, or a case (as above): the case's latest outgoing referral;
 - per client (klien when it takes one): a client's UUID or display id;
 - penerima: a distribution's UUID;
-- aggregates (spm, bulanan): --year or --period, no ID.
+- aggregates (spm, bulanan): --year or --period, no ID;
+- klien: the client list with the filters of `client export` (the Klien screen's; parsed by the same function),
+  or the clients registered in --year / --period; no ID.
+--orientation turns the page (bawaan: the kind's own choice, landscape for spm, portrait for the rest).
 Bad input exits 2 with one line in Bahasa Indonesia; `verify` exits 0 when the file matches and 3 when it
 is unknown or changed.
 """
@@ -25,12 +30,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from atensi_desktop.cli_clients import add_filter_options
 from atensi_desktop.errors import UserError
 from atensi_desktop.i18n import _
 
 EXIT_NOT_VERIFIED = 3
 PAPERS = ("A4", "F4")
 LEVELS = ("lengkap", "mitra", "statistik")
+ORIENTATIONS = ("portrait", "landscape")
 
 
 def add_report_commands(sub: argparse._SubParsersAction, global_options: Callable, parser_class: type) -> None:
@@ -44,6 +51,8 @@ def add_report_commands(sub: argparse._SubParsersAction, global_options: Callabl
     p.add_argument("--year", metavar="TAHUN", help="tahun laporan rekap, mis. 2026")
     p.add_argument("--period", metavar="A..B", help="periode laporan rekap, mis. 01-01-2026..30-06-2026")
     p.add_argument("--paper", metavar="A4|F4", default="A4", help="ukuran kertas (bawaan A4)")
+    p.add_argument("--orientation", metavar="ARAH",
+                   help="portrait (tegak) atau landscape (mendatar); bawaan: landscape untuk spm, tegak lainnya")
     p.add_argument("--redaction", metavar="TINGKAT", default="lengkap",
                    help="lengkap (internal), mitra (NIK 6 angka, tanpa data kesehatan) atau statistik (tanpa nama)")
     p.add_argument("--sensitif", action="store_true",
@@ -51,6 +60,8 @@ def add_report_commands(sub: argparse._SubParsersAction, global_options: Callabl
     p.add_argument("--tanggal", metavar="TANGGAL", help="tanggal surat/laporan (bawaan hari ini)")
     p.add_argument("--nomor", metavar="TEKS", help="nomor surat (bawaan: dari pola nomor surat kantor)")
     p.add_argument("-o", "--output", metavar="FILE", help="file PDF yang ditulis")
+    filters = p.add_argument_group("saringan daftar klien (laporan klien; sama dengan client export)")
+    add_filter_options(filters)
     p.set_defaults(handler=cmd_report)
 
 
@@ -172,10 +183,22 @@ def context_values(db, kind, args: argparse.Namespace) -> dict:
         raise UserError(_("Tingkat kerahasiaan {level} tidak dikenal; pilih lengkap, mitra atau statistik.").format(
             level=repr(args.redaction)))
     values: dict = {"paper": paper, "redaction": level, "show_sensitive": bool(args.sensitif)}
+    if getattr(args, "orientation", None):
+        orientation = args.orientation.strip().lower()
+        if orientation not in ORIENTATIONS:
+            raise UserError(_("Arah kertas {orientation} tidak dikenal; pilih portrait atau landscape.").format(
+                orientation=repr(args.orientation)))
+        values["orientation"] = orientation
     if args.tanggal:
         values["today"] = _date(args.tanggal, _("Tanggal"))
     if args.nomor:
         values["letter_number"] = args.nomor.strip()
+    query = _client_filters(args)
+    if kind.needs == "list":
+        return values | _list_values(kind, args, query)
+    if query is not None:
+        raise UserError(_("Laporan {kind} tidak memakai saringan klien (--cari, --kategori, …); saringan itu "
+                          "hanya untuk laporan klien.").format(kind=kind.kind))
     if kind.needs == "period":
         if args.subject:
             raise UserError(_("Laporan {kind} tidak memakai ID; sebutkan --year atau --period.").format(
@@ -219,6 +242,34 @@ def context_values(db, kind, args: argparse.Namespace) -> dict:
                         hint=_("Sebutkan {example}.").format(example=_SUBJECT_EXAMPLES[kind.needs]))
     values[key] = found
     return values
+
+
+def _client_filters(args: argparse.Namespace):
+    """The ClientQuery of the filter flags (parsed as `client export` parses them), or None when none is given."""
+    from atensi_desktop.cli_client_search import query_from_filters
+    from atensi_desktop.services.clients import ClientQuery
+
+    query = query_from_filters(args)
+    return None if query == ClientQuery() else query
+
+
+def _list_values(kind, args: argparse.Namespace, query) -> dict:
+    """The client list: the filters, or the clients registered in --year / --period, or every live client."""
+    from atensi_desktop.services.clients import ClientQuery
+
+    if args.subject:
+        raise UserError(_("Laporan {kind} tidak memakai ID; pakai saringan (--cari, --kategori, --wilayah, …) "
+                          "atau --year / --period.").format(kind=kind.kind))
+    if args.year and args.period:
+        raise UserError(_("Pilih salah satu: --year atau --period."))
+    if (args.year or args.period) and query is not None:
+        raise UserError(_("Pilih salah satu: saringan klien (--cari, --kategori, …) atau --year / --period "
+                          "(klien yang terdaftar dalam periode)."))
+    if args.year:
+        return {"year": _year(args.year)}
+    if args.period:
+        return {"period": _period(args.period)}
+    return {"filters": query or ClientQuery()}
 
 
 # --- commands --------------------------------------------------------------------------------------------

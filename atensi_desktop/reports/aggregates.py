@@ -11,10 +11,12 @@ lays them out as naskah dinas documents with the helpers of reports/document.py.
   delivered by kind and service, referrals by status, room for notes, signatures.
 - `penerima` (needs a distribution): No, nama, NIK (per redaction level), alamat, jumlah, nilai and a
   signature column wide enough to sign (numbers staggered left and right, as on paper receipt lists), total.
-- `klien` (needs a period, or the filters of the Klien screen in `ctx.filters`): the client list as the Klien
-  screen filters it (services.clients.ClientQuery; the same rows as `client export`), at most MAX_CLIENT_ROWS.
+- `klien` (needs "list": the filters of the Klien screen in `ctx.filters`, or a period, or nothing): the client
+  list as the Klien screen filters it (services.clients.ClientQuery; the same rows as `client export`), or the
+  clients registered in the period; at most MAX_CLIENT_ROWS.
 
-Every table is set on portrait paper: the core has no landscape page (see the report of helper "aggreports").
+The SPM recap is set landscape by default (its desa matrix has 14 columns: on a turned page they are set in
+8 pt instead of 7 pt and the desa names do not wrap); the other kinds are portrait. `ctx.orientation` decides.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from atensi_desktop.reports.document import (
     styles,
     title_block,
 )
-from atensi_desktop.reports.registry import NEEDS, ReportKind, register
+from atensi_desktop.reports.registry import ReportKind, register
 from atensi_desktop.reports.text import decimal_id, long_date, month_year, percent, rupiah, thousands
 from atensi_desktop.services import spm_stats
 
@@ -230,9 +232,12 @@ def spm_kecamatan_table(recap: spm_stats.SpmRecap) -> FitTable:
                       total_row=True)
 
 
-def spm_detail_table(recap: spm_stats.SpmRecap) -> FitTable:
+WIDE_FRAME = 600  # points: a frame at least this wide (landscape) sets the SPM matrix in 8 pt, else 7 pt
+
+
+def spm_detail_table(recap: spm_stats.SpmRecap, frame_width: float = 0) -> FitTable:
     """C. per kecamatan (bold, shaded: the subtotal) and its desa, each group's PPKS / served / %."""
-    cs = _cell_styles(7)
+    cs = _cell_styles(8 if frame_width >= WIDE_FRAME else 7)
     codes = [code for code, _label in recap.groups]
     header, spans = _group_header(recap.groups, [_("No"), _("Kecamatan / Desa")], cs)
     data: list[list[Any]] = list(header)
@@ -249,7 +254,8 @@ def spm_detail_table(recap: spm_stats.SpmRecap) -> FitTable:
     data.append([_p(_("Jumlah"), cs["left"], bold=True), "", *_group_cells(recap.total, codes, cs, bold=True)])
     extra += [("SPAN", (0, row), (1, row)), ("LINEABOVE", (0, row), (-1, row), 1.2, colors.black),
               ("BACKGROUND", (0, row), (-1, row), _GREY)]
-    # in points on A4 (439 pt wide): numbers up to "688.331" in bold, percentages up to "100,00"
+    # relative weights (points on portrait A4, 439 pt wide): numbers up to "688.331" in bold, percentages up to
+    # "100,00"; a landscape frame gives the same shares, so the names column gains the most room
     widths = [18, 77] + [30, 30, 26] * len(codes)
     return _ruled(data, widths, extra, header_rows=2, padding=1.5)
 
@@ -273,7 +279,7 @@ def spm_story(ctx: ReportContext, recap: spm_stats.SpmRecap) -> list[Flowable]:
     story.append(_small_note(_("PPKS: jumlah PPKS; Rehsos: yang mendapat rehabilitasi sosial dasar; "
                                "%: persentase.")))
     story.append(Spacer(0, 3))
-    story.append(spm_detail_table(recap))
+    story.append(spm_detail_table(recap, ctx.frame_width))
     outside = recap.outside[spm_stats.ALL]
     if recap.area is not None and outside.registered:
         story.append(Spacer(0, 4))
@@ -504,7 +510,7 @@ def client_query_of(ctx: ReportContext) -> Any:
     carries them, else every live client."""
     from atensi_desktop.services.clients import ClientQuery
 
-    given = getattr(ctx, "filters", None)
+    given = ctx.filters
     if given is None:
         return ClientQuery()
     if isinstance(given, ClientQuery):
@@ -516,8 +522,8 @@ def client_query_of(ctx: ReportContext) -> Any:
     return ClientQuery(**dict(given))
 
 
-def _filters_text(db: Database, query: Any) -> list[tuple[str, str]]:
-    """The filters in force, as label : value rows (what the list shows)."""
+def filter_rows(db: Database, query: Any) -> list[tuple[str, str]]:
+    """The filters in force, as label : value rows (what the list shows; the report dialog says them too)."""
     from atensi_desktop.services import wilayah
 
     rows: list[tuple[str, str]] = []
@@ -547,7 +553,8 @@ def klien_story(ctx: ReportContext, rows: Sequence[Any], filters: Sequence[tuple
     level = ctx.redaction
     lines = [_("Terdaftar {period}").format(period=period_text(*period)) if period else ""]
     story = _title(ctx, _("Daftar Klien"), lines)
-    story.append(field_table([*filters, (_("Jumlah klien"), _count(len(rows)))], label_width=0.25))
+    shown = list(filters) or ([] if period else [(_("Saringan"), _("tidak ada — semua klien yang tidak diarsipkan"))])
+    story.append(field_table([*shown, (_("Jumlah klien"), _count(len(rows)))], label_width=0.25))
     story.append(Spacer(0, 8))
     full = level != "statistik"
     headers = [_("No"), *([_("ID klien")] if full else []), _("Nama"), *([_("NIK")] if full else []), _("L/P"),
@@ -574,7 +581,7 @@ def build_klien(db: Database, ctx: ReportContext) -> tuple[list, str, dict]:
     from atensi_desktop.services.clients import count_clients, iter_export_rows
 
     query = client_query_of(ctx)
-    has_filters = getattr(ctx, "filters", None) is not None
+    has_filters = ctx.filters is not None
     period = period_of(ctx) if not has_filters and (ctx.period is not None or ctx.year is not None) else None
     too_many = _("Daftar ini berisi {n} klien; yang bisa dicetak paling banyak {max}.")
     if period is not None:
@@ -593,16 +600,17 @@ def build_klien(db: Database, ctx: ReportContext) -> tuple[list, str, dict]:
                if v not in (None, "", False) and k not in ("order_by", "descending")}
     meta = {"count": len(rows), "filters": filters,
             "period": [period[0].isoformat(), period[1].isoformat()] if period else None}
-    return klien_story(ctx, rows, _filters_text(db, query), period), title, meta
+    return klien_story(ctx, rows, filter_rows(db, query), period), title, meta
 
 
 # --- registration ---------------------------------------------------------------------------------------
 
 register(ReportKind("spm", N_("Rekapitulasi SPM"), "period", build_spm,
-                    N_("Persentase Rehabilitasi Sosial terhadap PPKS per kelompok, kecamatan dan desa.")))
+                    N_("Persentase Rehabilitasi Sosial terhadap PPKS per kelompok, kecamatan dan desa."),
+                    orientation="landscape"))
 register(ReportKind("bulanan", N_("Laporan Bulanan"), "period", build_bulanan,
                     N_("PPKS dan PSKS yang teridentifikasi, layanan yang diberikan, dan rujukan dalam satu bulan.")))
 register(ReportKind("penerima", N_("Daftar Penerima Bantuan"), "distribution", build_penerima,
                     N_("Daftar penerima satu penyaluran bantuan dengan kolom tanda tangan.")))
-register(ReportKind("klien", N_("Daftar Klien"), "list" if "list" in NEEDS else "period", build_klien,
+register(ReportKind("klien", N_("Daftar Klien"), "list", build_klien,
                     N_("Daftar klien menurut saringan layar Klien (atau yang terdaftar dalam periode).")))

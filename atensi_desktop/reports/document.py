@@ -61,6 +61,7 @@ from atensi_desktop.reports import redaction
 from atensi_desktop.reports.text import format_nip, long_date
 
 PAPERS = {"A4": (210 * mm, 297 * mm), "F4": (215 * mm, 330 * mm)}
+ORIENTATIONS = ("portrait", "landscape")  # landscape: the same paper turned (wide recaps, long lists)
 # Naskah dinas margins (domain.md §5, the Pemda rule most offices follow): top, bottom, left, right.
 MARGINS = {"top": 2.5 * cm, "bottom": 3.0 * cm, "left": 3.0 * cm, "right": 2.5 * cm}
 FONT = "LiberationSans"
@@ -144,18 +145,34 @@ class ReportContext:
     period: tuple[dt.date, dt.date] | None = None
     year: int | None = None
     letter_number: str | None = None
+    filters: Any = None  # the client list's filters: a services.clients.ClientQuery (or None: no filter)
+    orientation: str = "portrait"  # "portrait" | "landscape"
 
     @property
     def page_size(self) -> tuple[float, float]:
-        return PAPERS[self.paper]
+        """(width, height) in points: the paper, turned for landscape."""
+        short, long = PAPERS[self.paper]
+        return (long, short) if self.orientation == "landscape" else (short, long)
 
     @property
     def frame_width(self) -> float:
         return self.page_size[0] - MARGINS["left"] - MARGINS["right"]
 
 
+def check_orientation(orientation: str) -> None:
+    """Refuse an orientation other than portrait or landscape (UserError in Bahasa Indonesia)."""
+    from atensi_desktop.errors import UserError
+
+    if orientation not in ORIENTATIONS:
+        raise UserError(_("Arah kertas {orientation} tidak dikenal.").format(orientation=repr(orientation)),
+                        hint=_("Pilih portrait (tegak) atau landscape (mendatar)."))
+
+
 def make_context(db, kind: str, **values: Any) -> ReportContext:
-    """A ReportContext with the office letterhead and place filled from the database (values override)."""
+    """A ReportContext with the office letterhead and place filled from the database (values override).
+
+    Without `orientation` (or with None) the page is turned as the kind prefers (ReportKind.orientation:
+    the SPM recap is landscape, the rest portrait)."""
     from atensi_desktop.errors import UserError
 
     office = values.pop("office", None) or office_header(db, logo_path=values.pop("logo_path", None))
@@ -164,8 +181,19 @@ def make_context(db, kind: str, **values: Any) -> ReportContext:
         raise UserError(_("Ukuran kertas {paper} tidak dikenal.").format(paper=repr(paper)),
                         hint=_("Pilih A4 atau F4."))
     redaction.check_level(values.get("redaction", "lengkap"))
+    if values.get("orientation") is None:
+        values["orientation"] = _kind_orientation(kind)
+    check_orientation(values["orientation"])
     place = values.pop("place", None) or office.city or ""
     return ReportContext(kind=kind, office=office, place=place, **values)
+
+
+def _kind_orientation(kind: str) -> str:
+    """The orientation the registered kind prefers ("portrait" for an unknown kind)."""
+    from atensi_desktop.reports.registry import KINDS, load_all
+
+    found = (KINDS if kind in KINDS else load_all()).get(kind)
+    return getattr(found, "orientation", "portrait") if found is not None else "portrait"
 
 
 # ----------------------------------------------------------------------------------------------------- fonts
@@ -573,6 +601,8 @@ def content_document(ctx: ReportContext, story: Sequence[Any], title: str, meta:
         "meta": meta,
         "text": texts,
     }
+    if ctx.orientation != "portrait":  # portrait reports keep the content hash they had before landscape
+        doc["orientation"] = ctx.orientation
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")).encode("utf-8")
 
 
@@ -724,6 +754,7 @@ def render(ctx: ReportContext, story: list, *, title: str, meta: dict | None = N
         raise UserError(_("Ukuran kertas {paper} tidak dikenal.").format(paper=repr(ctx.paper)),
                         hint=_("Pilih A4 atau F4."))
     redaction.check_level(ctx.redaction)
+    check_orientation(ctx.orientation)
     register_fonts()
     meta = dict(meta or {})
     digest = hashlib.sha256(content_document(ctx, story, title, meta)).hexdigest()
@@ -749,6 +780,7 @@ def render(ctx: ReportContext, story: list, *, title: str, meta: dict | None = N
 
 __all__ = [
     "MARGINS",
+    "ORIENTATIONS",
     "PAPERS",
     "DoubleRule",
     "FitTable",

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 
 from atensi_desktop.errors import UserError
 from atensi_desktop.i18n import _
-from atensi_desktop.reports.document import PAPERS, RenderedReport, ReportContext, render
+from atensi_desktop.reports.document import PAPERS, RenderedReport, ReportContext, check_orientation, render
 from atensi_desktop.reports.redaction import check_level
 
 if TYPE_CHECKING:
     from atensi_desktop.db.engine import Database
 
 log = logging.getLogger(__name__)
-NEEDS = ("case", "client", "period", "distribution", "referral")
+# "list": the client list, for the Klien screen's filters (ctx.filters) and/or a period, both optional
+NEEDS = ("case", "client", "period", "distribution", "referral", "list")
 BUILDER_MODULES = ("atensi_desktop.reports.case_reports", "atensi_desktop.reports.letters",
                    "atensi_desktop.reports.aggregates")
 
@@ -38,9 +39,10 @@ class ReportKind:
 
     kind: str
     title: str
-    needs: str  # "case" | "client" | "period" | "distribution" | "referral"
+    needs: str  # "case" | "client" | "period" | "distribution" | "referral" | "list"
     build: Callable[[Database, ReportContext], tuple[list, str, dict]]
     description: str = ""
+    orientation: str = "portrait"  # the page's way round when the user does not choose (make_context)
     # Called after the report is recorded (e.g. a letter writes its number back to the referral).
     on_issued: Callable[[Database, ReportContext, RenderedReport], None] | None = None
 
@@ -56,6 +58,8 @@ KINDS: dict[str, ReportKind] = {}
 def register(kind: ReportKind) -> ReportKind:
     if kind.needs not in NEEDS:
         raise ValueError(f"unknown subject type {kind.needs!r} for report kind {kind.kind!r}")
+    if kind.orientation not in ("portrait", "landscape"):
+        raise ValueError(f"unknown orientation {kind.orientation!r} for report kind {kind.kind!r}")
     KINDS[kind.kind] = kind
     return kind
 
@@ -96,6 +100,11 @@ def check_context(ctx: ReportContext, kind: ReportKind) -> None:
         raise UserError(_("Ukuran kertas {paper} tidak dikenal.").format(paper=repr(ctx.paper)),
                         hint=_("Pilih A4 atau F4."))
     check_level(ctx.redaction)
+    check_orientation(ctx.orientation)
+    if kind.needs == "list":  # filters and period both optional; a period must run forwards
+        if ctx.period is not None and ctx.period[0] > ctx.period[1]:
+            raise UserError(_("Awal periode sesudah akhirnya."), hint=_("Tulis periode dari tanggal awal ke akhir."))
+        return
     if kind.needs == "period":
         if ctx.period is None and ctx.year is None:
             raise UserError(_("Laporan {kind} memerlukan tahun atau periode.").format(kind=kind.kind),

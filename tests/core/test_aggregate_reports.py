@@ -15,7 +15,7 @@ from test_spm_stats import TODAY, build_monthly_fixture, build_spm_fixture
 
 from atensi_desktop.errors import UserError
 from atensi_desktop.reports import aggregates, registry
-from atensi_desktop.reports.document import ReportContext, make_context, render
+from atensi_desktop.reports.document import make_context, render
 from atensi_desktop.services import distribution as dist
 from atensi_desktop.services import service_log as log
 from atensi_desktop.services.clients import ClientQuery
@@ -52,14 +52,15 @@ def test_the_four_kinds_are_registered():
     kinds = registry.load_all()
     assert {k: kinds[k].needs for k in ("spm", "bulanan", "penerima", "klien")} == {
         "spm": "period", "bulanan": "period", "penerima": "distribution",
-        "klien": "list" if "list" in registry.NEEDS else "period"}
+        "klien": "list"}
 
 
 @pytest.mark.parametrize("paper", ["A4", "F4"])
 def test_spm_pdf_carries_the_hand_computed_figures(office, paper):
     build_spm_fixture(office)
     report = _pdf(office, "spm", paper=paper, year=2025)
-    assert _sizes(report.pdf) == {tuple(round(x, 1) for x in SIZES[paper])}
+    # the SPM recap is landscape unless asked otherwise: the paper turned
+    assert _sizes(report.pdf) == {tuple(round(x, 1) for x in reversed(SIZES[paper]))}
     text = _text(report.pdf)
     assert "REKAPITULASI STANDAR PELAYANAN MINIMAL BIDANG SOSIAL" in text
     assert "Kabupaten Hulu Sungai Selatan Tahun 2025" in text
@@ -196,9 +197,8 @@ def test_klien_lists_the_clients_registered_in_the_period(office):
 
 def test_klien_follows_the_klien_screen_filters(office):
     build_spm_fixture(office)
-    ctx = make_context(office, "klien", today=TODAY)
-    filtered = FilteredContext(**{f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)},
-                               filters={"wilayah": "63.06.01", "ppks_category": "lanjut_usia_telantar"})
+    filtered = make_context(office, "klien", today=TODAY,
+                            filters={"wilayah": "63.06.01", "ppks_category": "lanjut_usia_telantar"})
     assert aggregates.client_query_of(filtered) == ClientQuery(wilayah="63.06.01",
                                                                ppks_category="lanjut_usia_telantar")
     story, title, meta = aggregates.build_klien(office, filtered)
@@ -223,8 +223,88 @@ def test_same_input_same_bytes(office):
     assert first.pdf == second.pdf and first.code == second.code
 
 
-@dataclasses.dataclass(frozen=True)
-class FilteredContext(ReportContext):
-    """A context carrying the Klien screen's filters, as the core would once it has such a field."""
 
-    filters: dict | None = None
+# --- landscape and the client list's filters (helper "reportgaps") ----------------------------------------
+
+
+def _page_sizes(pdf: bytes) -> set[tuple[float, float]]:
+    return {(round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2))
+            for p in PdfReader(io.BytesIO(pdf)).pages}
+
+
+@pytest.mark.parametrize(("paper", "size"), [("A4", (841.89, 595.28)), ("F4", (935.43, 609.45))])
+def test_landscape_turns_the_paper_and_keeps_the_footer_on_every_page(office, paper, size):
+    build_spm_fixture(office)
+    report = _pdf(office, "spm", paper=paper, year=2025)
+    assert _page_sizes(report.pdf) == {size}
+    reader = PdfReader(io.BytesIO(report.pdf))
+    assert report.pages == len(reader.pages) >= 2
+    for number, page in enumerate(reader.pages, start=1):
+        text = " ".join(page.extract_text().split())
+        assert f"Halaman {number} dari {report.pages}" in text and report.code in text
+    portrait = _pdf(office, "spm", paper=paper, year=2025, orientation="portrait")
+    assert _page_sizes(portrait.pdf) == {size[::-1]}
+    assert portrait.sha256 != report.sha256  # the orientation is part of what the QR vouches for
+
+
+def test_footer_and_qr_sit_in_the_bottom_right_corner_of_a_landscape_page(office):
+    """The 'Halaman X dari Y' line and the QR are placed from the turned page's width: both in the bottom margin,
+    at the right-hand margin, not where a portrait page would have them."""
+    build_spm_fixture(office)
+    report = _pdf(office, "spm", paper="A4", year=2025)
+    page = PdfReader(io.BytesIO(report.pdf)).pages[0]
+    found: list[tuple[float, float]] = []
+
+    def visitor(text, cm, tm, font, size):
+        if text.startswith("Halaman"):
+            found.append((tm[4], tm[5]))
+
+    page.extract_text(visitor_text=visitor)
+    assert len(found) == 1
+    x, y = found[0]
+    width = float(page.mediabox.width)
+    right_margin, qr = 2.5 * 72 / 2.54, 2.0 * 72 / 2.54
+    assert width / 2 < x < width - right_margin - qr and y < 3.0 * 72 / 2.54
+    content = page.get_contents().get_data().decode("latin-1")
+    placed = re.search(r"1 0 0 1 ([\d.]+) ([\d.]+) cm\s*/FormXob\.atensi-qr Do", content)
+    assert placed is not None  # the QR's form, placed from the turned page's width
+    assert float(placed.group(1)) == pytest.approx(width - right_margin - qr, abs=0.01)
+    assert x + 10 < float(placed.group(1)) and float(placed.group(2)) + qr < y + 20
+
+
+def test_orientation_must_be_portrait_or_landscape(office):
+    with pytest.raises(UserError, match="Arah kertas 'miring' tidak dikenal"):
+        make_context(office, "spm", year=2025, orientation="miring")
+
+
+def test_klien_with_filters_prints_only_the_matching_clients_on_a4_and_f4(office):
+    from atensi_desktop.services.clients import count_clients
+
+    build_spm_fixture(office)
+    everyone = _text(_pdf(office, "klien", filters=ClientQuery()).pdf)
+    total = count_clients(office, ClientQuery(), today=TODAY)
+    assert f"Jumlah klien : {total}" in everyone and "Saringan : tidak ada" in everyone
+    for paper in ("A4", "F4"):
+        query = ClientQuery(wilayah="63.06.01", ppks_category="lanjut_usia_telantar")
+        report = _pdf(office, "klien", paper=paper, filters=query)
+        assert _sizes(report.pdf) == {tuple(round(x, 1) for x in SIZES[paper])}  # portrait by default
+        text = _text(report.pdf)
+        ids = re.findall(r"DSHSS-\w{6}", text)
+        assert len(ids) == count_clients(office, query, today=TODAY) == report.meta["count"] == 2
+        assert "Jumlah klien : 2" in text and "Citra Lestari" in text and "Euis Suryani" in text
+        for other in re.findall(r"DSHSS-\w{6} ([A-Z]\w+ \w+)", everyone):
+            if other not in ("Citra Lestari", "Euis Suryani"):
+                assert other not in text
+        assert report.meta["filters"] == {"wilayah": "63.06.01", "ppks_category": "lanjut_usia_telantar"}
+    by_sex = _pdf(office, "klien", filters=ClientQuery(sex="P"))
+    assert by_sex.meta["count"] == count_clients(office, ClientQuery(sex="P"), today=TODAY)
+    assert "Jenis kelamin : Perempuan" in _text(by_sex.pdf)
+
+
+def test_klien_needs_neither_a_period_nor_filters(office):
+    build_monthly_fixture(office)
+    kind = registry.get_kind("klien")
+    ctx = make_context(office, "klien", today=TODAY)
+    registry.check_context(ctx, kind)  # nothing required
+    with pytest.raises(UserError, match="Awal periode sesudah akhirnya"):
+        registry.check_context(make_context(office, "klien", period=(D(2026, 3, 31), D(2026, 3, 1))), kind)

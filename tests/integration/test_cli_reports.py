@@ -143,3 +143,93 @@ def _long(d: dt.date) -> str:
     from atensi_desktop.reports.text import long_date
 
     return long_date(d)
+
+
+# --- report klien with the Klien screen's filters; --orientation (helper "reportgaps") ----------------------
+
+
+def _size(path: Path) -> tuple[float, float]:
+    box = PdfReader(path).pages[0].mediabox
+    return round(float(box.width), 2), round(float(box.height), 2)
+
+
+def test_klien_list_with_the_filters_of_client_export(world, capsys):
+    out = world["tmp"] / "klien.pdf"
+    assert run(world["db"], "report", "klien", "--jenis-kelamin", "P", "--paper", "F4", "-o", str(out)) == 0
+    assert capsys.readouterr().out.startswith("Daftar Klien: 1 halaman, kode verifikasi ")
+    text = _text(out)
+    assert "Siti Aminah" in text and "Budi Santoso" not in text
+    assert "Jenis kelamin : Perempuan" in text and "Jumlah klien : 1" in text
+    assert _size(out) == (609.45, 935.43)  # F4, portrait
+    everyone = world["tmp"] / "semua.pdf"
+    assert run(world["db"], "report", "klien", "--orientation", "landscape", "-o", str(everyone)) == 0
+    text = _text(everyone)
+    assert "Siti Aminah" in text and "Budi Santoso" in text and "Jumlah klien : 2" in text
+    assert _size(everyone) == (841.89, 595.28)  # A4 turned
+    search = world["tmp"] / "cari.pdf"
+    assert run(world["db"], "report", "klien", "--cari", "budi", "-o", str(search)) == 0
+    assert "Budi Santoso" in _text(search) and "Siti Aminah" not in _text(search)
+    assert _issued(world["db"]) == 3
+
+
+def test_klien_for_the_clients_registered_in_a_year(world):
+    out = world["tmp"] / "tahun.pdf"
+    assert run(world["db"], "report", "klien", "--year", str(TODAY.year), "-o", str(out)) == 0
+    text = _text(out)
+    assert f"Terdaftar Tahun {TODAY.year}" in text and "Jumlah klien : 2" in text
+
+
+def test_spm_is_landscape_unless_asked_otherwise(world):
+    wide, tall = world["tmp"] / "spm.pdf", world["tmp"] / "spm-tegak.pdf"
+    assert run(world["db"], "report", "spm", "--year", str(TODAY.year), "--paper", "F4", "-o", str(wide)) == 0
+    assert _size(wide) == (935.43, 609.45)
+    assert run(world["db"], "report", "spm", "--year", str(TODAY.year), "--orientation", "portrait",
+               "-o", str(tall)) == 0
+    assert _size(tall) == (595.28, 841.89)
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (("--kategori", "bukan_kategori"), "Nilai --kategori tidak dikenal: 'bukan_kategori'"),
+    (("--klaster", "entah"), "Nilai --klaster tidak dikenal: 'entah'"),
+    (("--wilayah", "63.xx"), "Kode wilayah tidak sah: '63.xx'"),
+    (("--pendamping", "rina"), "--pendamping harus id (UUID) pendamping, bukan 'rina'"),
+    (("--kelompok-umur", "remaja"), "--kelompok-umur harus salah satu dari: "),
+    (("--tahap", "selesai_sekali"), "Nilai --tahap tidak dikenal: 'selesai_sekali'"),
+])
+def test_bad_klien_filters_exit_2_with_the_messages_of_client_export(world, capsys, monkeypatch, flags, message):
+    monkeypatch.chdir(world["tmp"])
+    assert run(world["db"], "client", "export", "x.xlsx", *flags) == 2
+    export_err = capsys.readouterr().err
+    assert run(world["db"], "report", "klien", *flags, "-o", "x.pdf") == 2
+    err = capsys.readouterr().err
+    assert message in err and err == export_err and err.count("\n") == 1
+    assert not (world["tmp"] / "x.pdf").exists() and _issued(world["db"]) == 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("report", "klien", "--cari", "siti", "--year", "2026", "-o", "x.pdf"), "Pilih salah satu: saringan klien"),
+    (("report", "klien", "SITI", "-o", "x.pdf"), "Laporan klien tidak memakai ID"),
+    (("report", "terminasi", "{closed}", "--kategori", "anak_telantar", "-o", "x.pdf"),
+     "tidak memakai saringan klien"),
+    (("report", "spm", "--year", "2026", "--orientation", "miring", "-o", "x.pdf"), "Arah kertas 'miring'"),
+])
+def test_bad_klien_and_orientation_input_exits_2(world, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(world["tmp"])
+    argv = [a.format(closed=world["closed"].display_id) for a in argv]
+    assert run(world["db"], *argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert not (world["tmp"] / "x.pdf").exists() and _issued(world["db"]) == 0
+
+
+def test_a_bad_jenis_kelamin_is_refused_as_client_export_refuses_it(world, capsys, monkeypatch):
+    monkeypatch.chdir(world["tmp"])
+    with pytest.raises(SystemExit) as export_exit:
+        run(world["db"], "client", "export", "x.xlsx", "--jenis-kelamin", "X")
+    export_err = capsys.readouterr().err
+    with pytest.raises(SystemExit) as report_exit:
+        run(world["db"], "report", "klien", "--jenis-kelamin", "X", "-o", "x.pdf")
+    err = capsys.readouterr().err
+    assert export_exit.value.code == report_exit.value.code == 2
+    assert "Pilihan untuk --jenis-kelamin tidak sah: 'X'" in err and err == export_err
+    assert not (world["tmp"] / "x.pdf").exists() and _issued(world["db"]) == 0

@@ -48,7 +48,9 @@ REDACTION_CHOICES = (
 )
 DEFAULT_REDACTION = {"rujukan": "mitra"}  # a letter for a partner starts redacted
 DIALOG_WIDTH = 700
-SUBJECT_NEEDS = ("case", "client", "referral", "period", "distribution")
+SUBJECT_NEEDS = ("case", "client", "referral", "period", "distribution", "list")
+ALL_CLIENTS_SLUG = "semua"
+FILTERED_SLUG = "tersaring"
 SEARCH_DIALOG_HEIGHT = 640  # fits a 1366 × 768 screen with its task bar
 
 
@@ -111,7 +113,9 @@ class ReportDialog(QDialog):
 
     def __init__(self, ctx: AppContext, *, kind: str, title: str, needs: str, explanation: str = "",
                  paper: str = "A4", today: dt.date | None = None, client_id: uuid.UUID | None = None,
-                 parent: QWidget | None = None) -> None:
+                 filters: Any = None, parent: QWidget | None = None) -> None:
+        """`filters` (a services.clients.ClientQuery, for needs "list"): the Klien screen's filters; the list
+        is then printed with them and the dialog says which they are, else it offers all clients or a period."""
         super().__init__(parent)
         self.setObjectName("reportDialog")
         self.setWindowTitle(tr("Buat laporan: {title}").format(title=title))
@@ -123,6 +127,7 @@ class ReportDialog(QDialog):
         self.client: ClientRow | None = None
         self._cases: list[CaseDTO] = []
         self._referrals: list = []
+        self.filters = filters
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 14)
         layout.setSpacing(10)
@@ -171,7 +176,8 @@ class ReportDialog(QDialog):
 
     def _subject_heading(self) -> str:
         return {"case": tr("Kasus"), "client": tr("Klien"), "referral": tr("Rujukan"),
-                "period": tr("Periode"), "distribution": tr("Penyaluran bantuan")}.get(self.needs, tr("Untuk"))
+                "period": tr("Periode"), "distribution": tr("Penyaluran bantuan"),
+                "list": tr("Klien yang dicetak")}.get(self.needs, tr("Untuk"))
 
     def _build_subject(self) -> None:
         if self.needs in ("case", "client", "referral"):
@@ -184,6 +190,34 @@ class ReportDialog(QDialog):
             self._build_period()
         elif self.needs == "distribution":
             self._build_distribution()
+        elif self.needs == "list":
+            self._build_list()
+
+    def _build_list(self) -> None:
+        """With the Klien screen's filters: says them. Without: every client, or those registered in a period."""
+        if self.filters is not None:
+            self.filters_label = make_label(self._filters_text(), "", wrap=True)
+            self.filters_label.setObjectName("listFilters")
+            self.filters_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.subject_layout.addWidget(self.filters_label)
+            return
+        self._build_period()
+
+    def _filter_rows(self) -> list[tuple[str, str]]:
+        from atensi_desktop.reports.aggregates import filter_rows
+
+        try:
+            return filter_rows(self.ctx.db, self.filters)
+        except AtensiError:
+            return []
+
+    def _filters_text(self) -> str:
+        rows = self._filter_rows()
+        if not rows:
+            return tr("Semua klien yang tidak diarsipkan, seperti daftar di layar Klien (tanpa saringan).")
+        lines = [tr("Seperti daftar di layar Klien, dengan saringan:")]
+        lines += [f"• {label}: {value}" for label, value in rows]
+        return "\n".join(lines)
 
     def _build_client_search(self) -> None:
         label = QLabel(tr("&Cari klien"))
@@ -306,13 +340,22 @@ class ReportDialog(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         self.period_group = QButtonGroup(self)
+        first_row = 0
+        self.all_radio: QRadioButton | None = None
+        if self.needs == "list":  # the client list: every client, or those registered in a period
+            self.all_radio = QRadioButton(tr("S&emua klien (yang tidak diarsipkan)"))
+            self.all_radio.setObjectName("allClientsRadio")
+            self.period_group.addButton(self.all_radio, 3)
+            grid.addWidget(self.all_radio, 0, 0, 1, 4)
+            grid.addWidget(make_label(tr("atau yang terdaftar dalam:"), "muted"), 1, 0, 1, 4)
+            first_row = 2
         self.year_radio = QRadioButton(tr("Se&tahun"))
         self.year_spin = QSpinBox()
         self.year_spin.setObjectName("yearSpin")
         self.year_spin.setAccessibleName(tr("Tahun"))
         self.year_spin.setRange(2000, self.today.year + 1)
         self.year_spin.setValue(self.today.year)
-        self.month_radio = QRadioButton(tr("Se&bulan"))
+        self.month_radio = QRadioButton(tr("Seb&ulan"))
         self.month_combo = QComboBox()
         self.month_combo.setObjectName("monthCombo")
         self.month_combo.setAccessibleName(tr("Bulan"))
@@ -331,18 +374,18 @@ class ReportDialog(QDialog):
         for index, radio in enumerate((self.year_radio, self.month_radio, self.range_radio)):
             radio.setObjectName(("yearRadio", "monthRadio", "rangeRadio")[index])
             self.period_group.addButton(radio, index)
-        grid.addWidget(self.year_radio, 0, 0)
-        grid.addWidget(self.year_spin, 0, 1)
-        grid.addWidget(self.month_radio, 1, 0)
-        grid.addWidget(self.month_combo, 1, 1)
-        grid.addWidget(self.month_year_spin, 1, 2)
-        grid.addWidget(self.range_radio, 2, 0)
-        grid.addWidget(self.from_edit, 2, 1)
-        grid.addWidget(make_label(tr("s.d."), "muted"), 2, 2, Qt.AlignmentFlag.AlignCenter)
-        grid.addWidget(self.until_edit, 2, 3)
+        grid.addWidget(self.year_radio, first_row, 0)
+        grid.addWidget(self.year_spin, first_row, 1)
+        grid.addWidget(self.month_radio, first_row + 1, 0)
+        grid.addWidget(self.month_combo, first_row + 1, 1)
+        grid.addWidget(self.month_year_spin, first_row + 1, 2)
+        grid.addWidget(self.range_radio, first_row + 2, 0)
+        grid.addWidget(self.from_edit, first_row + 2, 1)
+        grid.addWidget(make_label(tr("s.d."), "muted"), first_row + 2, 2, Qt.AlignmentFlag.AlignCenter)
+        grid.addWidget(self.until_edit, first_row + 2, 3)
         grid.setColumnStretch(4, 1)
         self.subject_layout.addLayout(grid)
-        (self.month_radio if self.kind == "bulanan" else self.year_radio).setChecked(True)
+        (self.all_radio or (self.month_radio if self.kind == "bulanan" else self.year_radio)).setChecked(True)
         self.period_group.idToggled.connect(lambda _id, _on: self._update_period_enabled())
         for widget in (self.year_spin, self.month_year_spin):
             widget.valueChanged.connect(lambda _v: self._update_ok())
@@ -469,7 +512,7 @@ class ReportDialog(QDialog):
             return tr("Klien ini belum punya rujukan keluar yang tercatat.")
         if self.needs == "distribution" and self.distribution_combo.currentData() is None:
             return tr("Belum ada penyaluran bantuan yang dicatat.")
-        if self.needs == "period" and self.range_radio.isChecked():
+        if self.needs in ("period", "list") and hasattr(self, "range_radio") and self.range_radio.isChecked():
             since, until = self.from_edit.date().toPython(), self.until_edit.date().toPython()
             if since > until:
                 return tr("Tanggal awal sesudah tanggal akhir.")
@@ -497,6 +540,8 @@ class ReportDialog(QDialog):
             values["subject_label"] = label
         elif self.needs == "period":
             values.update(self._period_values())
+        elif self.needs == "list":
+            values.update(self._list_values())
         elif self.needs == "distribution":
             d = self._distributions[self.distribution_combo.currentData()]
             values["distribution_id"] = d.id
@@ -504,6 +549,20 @@ class ReportDialog(QDialog):
             values["subject_slug"] = f"{slug(d.title)}-{d.date_from.isoformat()}"
         values.setdefault("subject_slug", slug(values.get("subject_label", "")))
         return ReportRequest(**values)
+
+    def _list_values(self) -> dict[str, Any]:
+        """The Klien screen's filters; or every client; or the clients registered in the period chosen."""
+        from atensi_desktop.services.clients import ClientQuery
+
+        if self.filters is not None:
+            rows = self._filter_rows()
+            label = "; ".join(f"{name} {value}" for name, value in rows) if rows else tr("Semua klien")
+            return {"extra": {"filters": self.filters}, "subject_label": label,
+                    "subject_slug": FILTERED_SLUG if rows else ALL_CLIENTS_SLUG}
+        if self.all_radio is not None and self.all_radio.isChecked():
+            return {"extra": {"filters": ClientQuery()}, "subject_label": tr("Semua klien"),
+                    "subject_slug": ALL_CLIENTS_SLUG}
+        return self._period_values()
 
     def _period_values(self) -> dict[str, Any]:
         if self.year_radio.isChecked():

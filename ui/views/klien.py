@@ -86,6 +86,10 @@ class KlienView(View):
         self.export_button = self._header_button(
             tr("&Ekspor…"), "exportButton", tr("Ekspor daftar yang tampil (dengan saringannya) ke XLSX (Ctrl+E)"),
             self.export)
+        self.print_button = self._header_button(
+            tr("Cetak da&ftar (PDF)…"), "printListButton",
+            tr("Cetak daftar yang tampil (dengan saringannya) sebagai laporan PDF: pratinjau di layar Laporan, "
+               "lalu cetak atau simpan (Ctrl+P)"), self.print_list)
         self.new_button = self._header_button(
             tr("Klien baru"), "newClient", tr("Daftarkan klien baru (Ctrl+N)"), self.new_client)
         self.new_button.setIcon(icon("klien"))
@@ -132,6 +136,7 @@ class KlienView(View):
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_client)
         QShortcut(QKeySequence("Ctrl+E"), self, self.export)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_list)  # Ctrl+P: only while this screen shows
         QShortcut(QKeySequence("Ctrl+I"), self, self.open_import)
         QShortcut(QKeySequence("Ctrl+D"), self, self.open_duplicates)
         QShortcut(QKeySequence("Ctrl+K"), self.table, self.open_household)
@@ -204,8 +209,8 @@ class KlienView(View):
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = [self.search_edit, self.filters.toggle_button, self.filters.clear_button,
                                 self.filters.archived_check, self.archive_button, *self.filters.combos.values(),
-                                self.table, self.new_button, self.export_button, self.import_button,
-                                self.duplicates_button]
+                                self.table, self.new_button, self.print_button, self.export_button,
+                                self.import_button, self.duplicates_button]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
@@ -466,6 +471,20 @@ class KlienView(View):
             restore.triggered.connect(self.restore_selected)
             menu.addAction(restore)
         return menu
+
+    # --- print the list ----------------------------------------------------------------------------------
+
+    @Slot()
+    def print_list(self):
+        """Daftar Klien with the filters, search text and order shown now: the Laporan screen comes to the front
+        with its report dialog (paper, redaction); OK builds the preview there. Returns the dialog (or None)."""
+        query = self.filters.apply(replace(self.model.query, text=" ".join(self.search_edit.text().split())))
+        window = self.window()
+        if not hasattr(window, "show_view"):
+            self.notice(tr("Buka layar Laporan untuk mencetak daftar klien."))
+            return None
+        laporan = window.show_view("laporan")
+        return laporan.print_client_list(query)
 
     # --- export ------------------------------------------------------------------------------------------
 

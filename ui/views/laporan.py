@@ -409,8 +409,8 @@ class LaporanView(View):
     # --- building ----------------------------------------------------------------------------------------
 
     @Slot()
-    def ask_for_report(self) -> ReportDialog | None:
-        """The dialog for the chosen kind; on OK the report is built."""
+    def ask_for_report(self, *, filters=None) -> ReportDialog | None:
+        """The dialog for the chosen kind; on OK the report is built. `filters`: the client list's (klien)."""
         kind = self.current_kind()
         if kind is None or self._build_task is not None:
             return None
@@ -420,16 +420,34 @@ class LaporanView(View):
         if registered is None:
             self.notice(tr("Laporan ini belum tersedia di versi ini."))
             return None
+        if self.report_dialog is not None:  # one at a time: the one open gives way to the new request
+            self.report_dialog.reject()
         from ui.dialogs.report_dialog import ReportDialog
 
         info = INFO_BY_KIND.get(kind)
         dialog = ReportDialog(self.ctx, kind=kind, title=registered.label, needs=registered.needs,
                               explanation=tr(info.explanation) if info else registered.description,
-                              paper=self.paper, parent=self)
+                              paper=self.paper, filters=filters if registered.needs == "list" else None,
+                              parent=self)
         dialog.finished.connect(lambda result, d=dialog: self._dialog_done(d, result))
         self.report_dialog = dialog
         dialog.open()
         return dialog
+
+    def print_client_list(self, query) -> ReportDialog | None:
+        """The Klien screen's "Cetak daftar (PDF)…": Daftar Klien with the screen's filters (a ClientQuery);
+        the dialog asks only for paper and redaction, then the preview shows the list here."""
+        if self._build_task is not None:
+            self.notice(tr("Tunggu sampai laporan yang sedang disusun selesai, atau batalkan dulu."))
+            return None
+        if not self.kinds_loaded:
+            self.load_kinds()
+        try:
+            self.select_kind("klien")
+        except KeyError:
+            self.notice(tr("Laporan ini belum tersedia di versi ini."))
+            return None
+        return self.ask_for_report(filters=query)
 
     def _dialog_done(self, dialog: ReportDialog, result: int) -> None:
         request = dialog.request if result else None
