@@ -38,7 +38,7 @@ from ui.views.laporan import LaporanView
 from ui.views.layanan import LayananView
 from ui.views.pengaturan import PengaturanView
 from ui.views.petugas import PetugasView
-from ui.views.placeholder import PlaceholderView
+from ui.views.sinkronisasi import SinkronisasiView
 from ui.widgets.common import make_label
 from ui.widgets.elided_label import ElidedLabel
 
@@ -60,11 +60,6 @@ class Screen:
     build: Callable[[AppContext, ChangeBus], View]
 
 
-def _placeholder(name: str, title: str, purpose: str) -> Screen:
-    return Screen(name, title, lambda ctx, bus: PlaceholderView(ctx, bus, name=name, title=tr(title),
-                                                                 purpose=tr(purpose)))
-
-
 SCREENS: tuple[Screen, ...] = (
     Screen("beranda", N_("Beranda"), BerandaView),
     Screen("klien", N_("Klien"), KlienView),
@@ -72,8 +67,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("kasus", N_("Kasus"), KasusView),
     Screen("layanan", N_("Layanan"), LayananView),
     Screen("laporan", N_("Laporan"), LaporanView),
-    _placeholder("sinkronisasi", N_("Sinkronisasi"), N_(
-        "Di sini data akan dipertukarkan dengan kantor lain melalui berkas, tanpa perlu internet.")),
+    Screen("sinkronisasi", N_("Sinkronisasi"), SinkronisasiView),
     Screen("pengaturan", N_("Pengaturan"), PengaturanView),
 )
 VIEW_NAMES: tuple[str, ...] = tuple(screen.name for screen in SCREENS)

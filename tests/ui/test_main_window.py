@@ -56,13 +56,6 @@ def test_arrow_keys_in_the_list_move_between_views(qtbot, window):
     assert window.current_view().name == "klien"
 
 
-def test_placeholder_screens_say_honestly_that_they_are_not_built(window):
-    for name, title in (("sinkronisasi", "Sinkronisasi"),):
-        view = window.show_view(name)
-        assert view.message_label.text() == f"Layar {title} belum tersedia di versi ini."
-        assert view.purpose_label.text()
-
-
 def test_status_bar_names_the_database_and_the_office(qtbot, ctx, office):
     win = MainWindow(ctx)
     qtbot.addWidget(win)
