@@ -749,6 +749,27 @@ def _quantity(value: Any, err: dict[str, str]) -> Decimal | None:
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
+def rupiah_number(text: str) -> Decimal | None:
+    """The number in '150000', '150.000', 'Rp 150.000' or '150000,00' (Indonesian thousands dots, decimal
+    comma); None when the text is not a number. Forms and imports read typed Rupiah with this."""
+    text = re.sub(r"(?i)^rp\.?\s*", "", text.strip()).replace(" ", "")
+    if _THOUSANDS.match(text):
+        text = text.replace(".", "")
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+def parse_rupiah(text: str) -> int | None:
+    """Whole, non-negative Rupiah typed as `rupiah_number` reads it; None otherwise (the rule's message then
+    comes from `check_entry`)."""
+    number = rupiah_number(text)
+    if number is None or not number.is_finite() or number < 0 or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
 def _rupiah(value: Any, err: dict[str, str]) -> int | None:
     """Whole Rupiah >= 0 from an int, a whole Decimal/float, or text like '150000', '150.000', 'Rp 150.000'."""
     if value is None or value == "":
@@ -761,13 +782,7 @@ def _rupiah(value: Any, err: dict[str, str]) -> int | None:
     elif isinstance(value, float | Decimal):
         number = Decimal(str(value))
     else:
-        text = re.sub(r"(?i)^rp\.?\s*", "", str(value).strip()).replace(" ", "")
-        if _THOUSANDS.match(text):
-            text = text.replace(".", "")
-        try:
-            number = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            number = None
+        number = rupiah_number(str(value))
     if number is None or not number.is_finite():
         err["value_rp"] = _("Nilai harus angka Rupiah, misalnya 150000.")
         return None

@@ -15,7 +15,6 @@ A correction opens the same dialog filled with the entry and saves a "koreksi" e
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,8 +68,6 @@ SERVICE_ROLE = Qt.ItemDataRole.UserRole
 UNITS = ("paket", "hari", "kali", "porsi", "buah", "orang", "bulan", "sesi", "lembar")
 NO_CASE = "__none__"
 WARNING_STYLE = "background: #fff6e5; border: 1px solid #f0d29a; border-radius: 6px;"
-_DIGITS = re.compile(r"^\d+$")
-_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 # Fields whose problems the service picker shows.
 SERVICE_KEYS = ("service_kind", "service_code", "subitem_code")
 # Engine keys shown on another key's field: the picker for the service, the provider combo for both providers.
@@ -90,11 +87,9 @@ def split_service_key(key: str) -> tuple[str, str, str | None]:
 
 
 def rupiah_value(text: str) -> int | None:
-    """Whole Rupiah from '1.500.000', '1500000' or 'Rp 1.500.000'; None when it is not one of those."""
-    raw = re.sub(r"(?i)^rp\.?\s*", "", text.strip()).replace(" ", "")
-    if _THOUSANDS.match(raw):
-        raw = raw.replace(".", "")
-    return int(raw) if _DIGITS.match(raw) else None
+    """Whole Rupiah from '1.500.000', '1500000' or 'Rp 1.500.000'; None when it is not one (the engine's
+    reading, service_log.parse_rupiah)."""
+    return log.parse_rupiah(text)
 
 
 def rupiah_text(value: int | None) -> str:
