@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFont
@@ -23,14 +24,17 @@ from PySide6.QtWidgets import (
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.errors import AtensiError
 from atensi_desktop.services.office import installation_office
-from atensi_desktop.sync.keys import office_keys, read_card, write_card
-from atensi_desktop.sync.peers import PEER_ACTIVE, PeerDTO, list_peers, revoke_peer
 from ui.change_bus import ChangeBus
-from ui.dialogs.sync_dialogs import BUNDLE_FILTER, AddPeerDialog, ExportDialog, ImportDialog, documents_folder
 from ui.errors import error_text, show_error
 from ui.i18n import tr
 from ui.views.base import View
 from ui.widgets.common import make_card, make_label
+
+if TYPE_CHECKING:
+    from atensi_desktop.sync.peers import PeerDTO
+    from ui.dialogs.sync_dialogs import AddPeerDialog, ExportDialog, ImportDialog
+
+# The sync engine (pyrage, cryptography) and its dialogs load when the screen is first used, not at start-up.
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -131,6 +135,9 @@ class SinkronisasiView(View):
 
     @Slot()
     def refresh(self) -> None:
+        from atensi_desktop.sync.keys import office_keys
+        from atensi_desktop.sync.peers import list_peers
+
         self._loaded = True
         self.fingerprint = None
         if installation_office(self.ctx.db) is None:
@@ -150,7 +157,7 @@ class SinkronisasiView(View):
         self.peers = list_peers(self.ctx.db)
         self.table.setRowCount(len(self.peers))
         for row, peer in enumerate(self.peers):
-            status = tr("aktif") if peer.status == PEER_ACTIVE else tr("dicabut")
+            status = tr("aktif") if peer.active else tr("dicabut")
             for column, text in enumerate((peer.name, peer.code or "", peer.fingerprint, status,
                                            _local_date(peer.confirmed_at))):
                 item = QTableWidgetItem(text)
@@ -170,9 +177,9 @@ class SinkronisasiView(View):
         peer = self.selected_peer()
         self.card_button.setEnabled(has_office)
         self.add_button.setEnabled(has_office)
-        self.send_button.setEnabled(has_office and any(p.status == PEER_ACTIVE for p in self.peers))
+        self.send_button.setEnabled(has_office and any(p.active for p in self.peers))
         self.receive_button.setEnabled(has_office)
-        self.revoke_button.setEnabled(peer is not None and peer.status == PEER_ACTIVE)
+        self.revoke_button.setEnabled(peer is not None and peer.active)
 
     def notice(self, text: str) -> None:
         self.notice_label.setText(text)
@@ -181,6 +188,7 @@ class SinkronisasiView(View):
 
     @Slot()
     def save_card(self) -> None:
+        from ui.dialogs.sync_dialogs import documents_folder
         office = installation_office(self.ctx.db)
         code = office.code if office and office.code else "kantor"
         default = str(documents_folder() / f"kartu-kantor-{code}.json")
@@ -190,6 +198,7 @@ class SinkronisasiView(View):
             self.save_card_to(Path(path))
 
     def save_card_to(self, path: Path) -> bool:
+        from atensi_desktop.sync.keys import write_card
         try:
             card = write_card(self.ctx.db, self.ctx.paths, path)
         except AtensiError as exc:
@@ -203,6 +212,7 @@ class SinkronisasiView(View):
 
     @Slot()
     def choose_card(self) -> None:
+        from ui.dialogs.sync_dialogs import documents_folder
         path, _filter = QFileDialog.getOpenFileName(self, tr("Pilih kartu kantor mitra"), str(documents_folder()),
                                                     tr("Kartu kantor (*.json)"))
         if path:
@@ -212,6 +222,8 @@ class SinkronisasiView(View):
 
     def add_peer_dialog(self, path: Path) -> AddPeerDialog | None:
         """The dialog for the card at `path` (not yet shown), or None when the card is refused (said why)."""
+        from atensi_desktop.sync.keys import read_card
+        from ui.dialogs.sync_dialogs import AddPeerDialog
         try:
             card = read_card(path)
         except AtensiError as exc:
@@ -229,8 +241,9 @@ class SinkronisasiView(View):
 
     @Slot()
     def revoke_selected(self) -> None:
+        from atensi_desktop.sync.peers import revoke_peer
         peer = self.selected_peer()
-        if peer is None or peer.status != PEER_ACTIVE:
+        if peer is None or not peer.active:
             return
         answer = QMessageBox.question(
             self, tr("Cabut kantor mitra"),
@@ -250,12 +263,14 @@ class SinkronisasiView(View):
 
     @Slot()
     def open_export(self) -> ExportDialog:
+        from ui.dialogs.sync_dialogs import ExportDialog
         dialog = ExportDialog(self.ctx, self)
         dialog.show()
         return dialog
 
     @Slot()
     def choose_import(self) -> None:
+        from ui.dialogs.sync_dialogs import BUNDLE_FILTER, documents_folder
         path, _filter = QFileDialog.getOpenFileName(self, tr("Pilih berkas sinkronisasi"), str(documents_folder()),
                                                     tr(BUNDLE_FILTER))
         if path:
@@ -267,6 +282,7 @@ class SinkronisasiView(View):
             signal.emit()
 
     def open_import(self, path: Path) -> ImportDialog:
+        from ui.dialogs.sync_dialogs import ImportDialog
         dialog = ImportDialog(self.ctx, path, self, on_applied=self._imported)
         dialog.show()
         dialog.start_preview()
