@@ -133,6 +133,14 @@ def _order(stage: str) -> int:
     return int(item.extra.get("order", 0)) if item is not None else 0
 
 
+def moves_back(current: str, to_stage: str, *, terminated: bool) -> bool:
+    """Whether moving a case from `current` to `to_stage` goes back (an earlier stage, or anything but bimbingan
+    lanjut after terminasi, which reopens the case): such a move needs a note saying why."""
+    if to_stage == FOLLOW_UP_STAGE:
+        return False
+    return terminated or _order(to_stage) < _order(current)
+
+
 def _skipped_required(from_stage: str, to_stage: str) -> list[str]:
     """Labels of the stages that are not optional between `from_stage` and `to_stage` (exclusive)."""
     lo, hi = _order(from_stage), _order(to_stage)
@@ -203,7 +211,7 @@ def change_stage(db: Database, case_id: uuid.UUID, to_stage: str, *, on: dt.date
             if not terminated:
                 raise ValidationError({"to_stage": _(
                     "Bimbingan lanjut dimulai sesudah terminasi; catat terminasi kasus ini dulu.")})
-        elif _order(to_stage) < _order(current) or terminated:
+        elif moves_back(current, to_stage, terminated=terminated):
             if not note:
                 raise ValidationError({"note": _(
                     "Kasus kembali ke tahap sebelumnya; tulis catatan alasannya.")})

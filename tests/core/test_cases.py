@@ -217,3 +217,10 @@ def test_the_case_board_counts_per_stage_and_worker(db, people):
     assert board.worker_names[people["rina"]] == "Rina Hartati"
     mine = svc.caseload_board(db, worker_id=people["rina"])
     assert mine.total == 2 and set(mine.by_worker) == {people["rina"]}
+
+
+def test_moves_back_is_the_rule_the_stage_change_and_its_form_share():
+    assert svc.moves_back("pelaksanaan_intervensi", "asesmen", terminated=False)
+    assert not svc.moves_back("asesmen", "pelaksanaan_intervensi", terminated=False)
+    assert svc.moves_back("terminasi", "pelaksanaan_intervensi", terminated=True)  # reopening
+    assert not svc.moves_back("terminasi", svc.FOLLOW_UP_STAGE, terminated=True)

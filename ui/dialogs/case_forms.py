@@ -301,7 +301,6 @@ class StageChangeDialog(CaseFormDialog):
         self.stage_combo = QComboBox()
         self.stage_combo.setObjectName("toStage")
         order = {code: n for n, (code, _label) in enumerate(cases.stages())}
-        self._order = order
         terminated = case.closed_on is not None
         for code, label in cases.stages():
             if code in (case.stage, cases.TERMINATION_STAGE):
@@ -335,9 +334,7 @@ class StageChangeDialog(CaseFormDialog):
         code = self.stage_combo.currentData()
         if code is None:
             return False
-        if self.case.closed_on is not None:
-            return code != cases.FOLLOW_UP_STAGE
-        return self._order.get(code, 0) < self._order.get(self.case.stage, 0)
+        return cases.moves_back(self.case.stage, code, terminated=self.case.closed_on is not None)
 
     @Slot()
     def _stage_chosen(self, *_args) -> None:
