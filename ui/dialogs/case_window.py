@@ -137,10 +137,10 @@ def task_state(task: TaskDTO, today: dt.date) -> str:
     """What the Status column says: done, overdue by how many days, due today, or open."""
     if task.done_on is not None:
         return tr("Selesai {date}").format(date=format_date_short(task.done_on))
-    late = (today - task.due_on).days
+    late = task.days_overdue(today)
     if late > 0:
         return tr("Terlambat {n} hari").format(n=format_number(late))
-    if late == 0:
+    if task.due_on == today:
         return tr("Jatuh tempo hari ini")
     return tr("Terbuka")
 

@@ -814,7 +814,7 @@ class ServiceEntryDialog(FormDialog):
         if not self.period_check.isChecked():
             self.days_label.setText("")
             return
-        days = self.date_from.date().daysTo(self.date_until.date()) + 1
+        days = log.service_days(self.date_from.date().toPython(), self.date_until.date().toPython())
         self.days_label.setText(tr("{n} hari").format(n=days) if days > 0 else "")
 
     @Slot()
