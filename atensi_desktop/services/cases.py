@@ -31,6 +31,7 @@ from atensi_desktop.db.models import CaseStageChange, Client, ClientCase, Office
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import _, format_date_short
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.services.casework_common import check_worker
 from atensi_desktop.sync.ids import display_id, uuid7
 
 OPENING_STAGE = "pendekatan_awal"
@@ -172,7 +173,7 @@ def open_case(db: Database, client_id: uuid.UUID, *, cluster: str | None = None,
         raise ValidationError(problems)
     with db.session() as s:
         client = _writable_client(s, client_id)
-        _check_worker(s, worker_id)
+        check_worker(s, worker_id)
         _refuse_second_open_case(s, client.id, None)
         case = ClientCase(id=uuid7(), client_id=client.id, cluster=cluster or client.cluster, approach=approach,
                           stage=OPENING_STAGE, worker_id=worker_id, opened_on=opened_on)
@@ -200,7 +201,7 @@ def change_stage(db: Database, case_id: uuid.UUID, to_stage: str, *, on: dt.date
         raise ValidationError(problems)
     with db.session() as s:
         case = _live_case(s, case_id)
-        _check_worker(s, worker_id)
+        check_worker(s, worker_id)
         _check_date(s, case, on, today)
         current = case.stage
         if to_stage == current:
@@ -253,7 +254,7 @@ def terminate(db: Database, case_id: uuid.UUID, reason: str, *, on: dt.date | No
             raise UserError(_("Kasus ini sudah diterminasi pada {date}.").format(
                 date=format_date_short(case.closed_on)),
                 hint=_("Bila kasus perlu dilanjutkan, kembalikan ke tahap sebelumnya dengan catatan alasannya."))
-        _check_worker(s, worker_id)
+        check_worker(s, worker_id)
         _check_date(s, case, on, today)
         s.add(CaseStageChange(case_id=case.id, from_stage=case.stage, to_stage=TERMINATION_STAGE, changed_on=on,
                               worker_id=worker_id, note=note))
@@ -269,7 +270,7 @@ def assign_worker(db: Database, case_id: uuid.UUID, worker_id: uuid.UUID | None)
     """Hand the case to another worker (the change is a version with its author and time)."""
     with db.session() as s:
         case = _live_case(s, case_id)
-        _check_worker(s, worker_id)
+        check_worker(s, worker_id)
         if case.worker_id != worker_id:
             case.worker_id = worker_id
         s.flush()
@@ -402,14 +403,6 @@ def _refuse_second_open_case(s: Session, client_id: uuid.UUID, this_case: uuid.U
         raise UserError(_("Klien ini masih punya kasus terbuka ({case}, tahap {stage}).").format(
             case=other.display_id, stage=ref_list("case_stages").label(other.stage)),
             hint=_("Lanjutkan kasus itu, atau terminasi dulu sebelum membuka kasus baru."))
-
-
-def _check_worker(s: Session, worker_id: uuid.UUID | None) -> None:
-    if worker_id is None:
-        return
-    worker = s.get(Worker, worker_id)
-    if worker is None or worker.deleted:
-        raise ValidationError({"worker_id": _("Petugas ini tidak ada; pilih petugas lain.")})
 
 
 def _check_date(s: Session, case: ClientCase, on: Any, today: dt.date) -> None:

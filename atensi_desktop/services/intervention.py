@@ -30,11 +30,11 @@ from atensi_desktop.db.models import (
     InterventionActivity,
     InterventionGoal,
     InterventionPlan,
-    Worker,
 )
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.services.casework_common import check_worker
 from atensi_desktop.sync.ids import uuid7
 
 PLAN_DRAFT = "draf"
@@ -395,7 +395,7 @@ def add_activity(db: Database, goal_id: uuid.UUID, values: Mapping[str, Any]) ->
         goal = _live(s, InterventionGoal, goal_id)
         _editable_plan(s, goal.plan_id)
         clean = validate_activity({"status": "direncanakan", **values})
-        _check_worker(s, clean.get("responsible_worker_id"))
+        check_worker(s, clean.get("responsible_worker_id"), "responsible_worker_id")
         last = s.scalars(select(InterventionActivity.position).where(InterventionActivity.goal_id == goal.id)
                          .order_by(InterventionActivity.position.desc()).limit(1)).first()
         act = InterventionActivity(plan_id=goal.plan_id, goal_id=goal.id,
@@ -412,7 +412,7 @@ def update_activity(db: Database, activity_id: uuid.UUID, changes: Mapping[str, 
         current = {k: getattr(act, k) for k in ACTIVITY_FIELDS}
         clean = validate_activity(current | dict(changes))
         if "responsible_worker_id" in changes:
-            _check_worker(s, clean.get("responsible_worker_id"))
+            check_worker(s, clean.get("responsible_worker_id"), "responsible_worker_id")
         for key in changes:
             if getattr(act, key) != clean[key]:
                 setattr(act, key, clean[key])
@@ -591,14 +591,6 @@ def _check_change_allowed(s: Session, plan_id: uuid.UUID, changes: Mapping[str, 
     plan = _live(s, InterventionPlan, plan_id)
     if plan.status == PLAN_APPROVED and set(changes) - {"status"}:
         _editable_plan(s, plan_id)
-
-
-def _check_worker(s: Session, worker_id: uuid.UUID | None) -> None:
-    if worker_id is None:
-        return
-    worker = s.get(Worker, worker_id)
-    if worker is None or worker.deleted:
-        raise ValidationError({"responsible_worker_id": _("Petugas ini tidak ada; pilih petugas lain.")})
 
 
 def _activities(s: Session, goal_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ActivityDTO]]:
