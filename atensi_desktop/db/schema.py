@@ -20,7 +20,7 @@ from atensi_desktop.i18n import _
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0012"  # the newest file in migrations/versions; bump with every new migration
+HEAD_REVISION = "0016"  # the newest file in migrations/versions; bump with every new migration
 
 
 # Made by hand in migration 0004, not in the models: the SQLite FTS5 table (and its shadow tables) and the

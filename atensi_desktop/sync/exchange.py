@@ -56,8 +56,10 @@ from atensi_desktop.i18n import _
 from atensi_desktop.paths import AppPaths
 from atensi_desktop.sync import hlc as hlc_mod
 from atensi_desktop.sync.bundle import copy_blob, read_bundle, write_bundle
+from atensi_desktop.sync.conflicts import record_conflicts
 from atensi_desktop.sync.keys import office_keys
 from atensi_desktop.sync.peers import PeerDTO, list_peers
+from atensi_desktop.sync.reference import apply_parts, export_parts
 from atensi_desktop.sync.versioning import insert_versions
 
 Progress = Callable[[int, int], None]
@@ -277,7 +279,8 @@ def export_bundle(db: Database, paths: AppPaths, to_offices: Iterable[str | uuid
             "blobs_referenced_missing": sorted(set(missing)),
         }
         recipients = [p.age_recipient for p in peers] + [keys.age_recipient]
-        written = write_bundle(target, manifest, {PART: _export_lines(conn, sites, ranges, progress, total)},
+        parts = {PART: _export_lines(conn, sites, ranges, progress, total), **export_parts(conn, full=not since)}
+        written = write_bundle(target, manifest, parts,
                                blobs, keys, recipients=recipients, work_dir=paths.data)
     with db.engine.begin() as conn:
         for peer in peers:
@@ -537,6 +540,8 @@ def import_bundle(db: Database, paths: AppPaths, path: str | os.PathLike[str], *
                         progress(min((done + 1) * _BATCH, len(fresh)), len(fresh))
                 retry = [(t, uuid.UUID(r)) for t, r in json.loads(_meta(conn, WAITING) or "[]")]
                 created, changed, waiting, conflicts = _apply(conn, sites, fresh, retry)
+                record_conflicts(conn, conflicts, bundle_id=manifest.get("bundle_id"))
+                apply_parts(conn, bundle, dry_run=dry_run)
                 _set_meta(conn, WAITING, json.dumps(sorted(waiting)))
                 if fresh:
                     top = max(r.hlc for r in fresh)
