@@ -20,7 +20,7 @@ from atensi_desktop.i18n import _
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0016"  # the newest file in migrations/versions; bump with every new migration
+HEAD_REVISION = "0017"  # the newest file in migrations/versions; bump with every new migration
 
 
 # Made by hand in migration 0004, not in the models: the SQLite FTS5 table (and its shadow tables) and the
@@ -82,7 +82,7 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None, db_file: Path | N
             hint=_("Perbarui aplikasi ini dulu, lalu buka database itu lagi."),
         )
     if current is not None and db_file is not None and backup_dir is not None:
-        backup_sqlite(db_file, backup_dir, reason=f"sebelum-migrasi-{current}")
+        backup_sqlite(db_file, backup_dir, reason=f"sebelum-migrasi-{current}", engine=engine)
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -91,11 +91,27 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None, db_file: Path | N
     return True
 
 
-def backup_sqlite(db_file: Path, backup_dir: Path, *, reason: str) -> Path:
-    """Consistent copy of a live SQLite file (the sqlite3 backup API), named with time and reason."""
+def backup_sqlite(db_file: Path, backup_dir: Path, *, reason: str, engine: Engine | None = None) -> Path:
+    """Consistent copy of a live SQLite file (the sqlite3 backup API), named with time and reason.
+
+    With `engine` the copy is made through its connection (`VACUUM INTO`), so an encrypted (SQLCipher)
+    database is copied with its key and the copy stays encrypted with the same key.
+    """
     backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = backup_dir / f"{db_file.stem}-{stamp}-{reason}.db"
+    if engine is not None:
+        try:
+            raw = engine.raw_connection()
+            try:
+                raw.driver_connection.execute("VACUUM INTO ?", (str(target),))
+            finally:
+                raw.close()
+        except Exception as err:  # sqlite3.Error or sqlcipher3's own Error class
+            target.unlink(missing_ok=True)
+            raise StorageError(_("Cadangan database gagal dibuat."),
+                               hint=_("Periksa ruang disk dan izin folder.")) from err
+        return target
     try:
         src = sqlite3.connect(str(db_file))
         dst = sqlite3.connect(str(target))
