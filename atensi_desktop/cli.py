@@ -48,6 +48,11 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="alamat database SQLAlchemy (juga ATENSI_DB); bawaan: SQLite di folder data")
     parser.add_argument("--data-dir", metavar="DIR", default=default,
                         help="folder data aplikasi (juga ATENSI_HOME)")
+    from atensi_desktop.cli_users import add_login_options
+
+    add_login_options(parser, suppress=suppress)  # --user, --password-file: every command runs as a named user
+    parser.add_argument("--key-file", metavar="FILE", default=default,
+                        help="file kunci database terenkripsi (juga ATENSI_DB_KEY_FILE)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.add_argument("--kode-kantor", metavar="KODE", help="kode singkat kantor untuk ID klien, mis. DSHSS")
     p_init.add_argument("--demo", metavar="N", type=int, help="tambahkan N klien contoh (sintetis)")
     p_init.add_argument("--seed", metavar="S", type=int, default=1, help="benih acak data contoh (bawaan 1)")
+    p_init.add_argument("--encrypt", action="store_true",
+                        help="enkripsi database SQLite (SQLCipher); perlu --key-file FILE (dibuat bila belum ada)")
     p_init.set_defaults(handler=cmd_init)
 
     p_wil = sub.add_parser("wilayah", help="daftar kode wilayah Kemendagri")
@@ -102,13 +109,26 @@ def build_parser() -> argparse.ArgumentParser:
     from atensi_desktop.cli_dump import add_dump_commands
 
     add_dump_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_users import add_user_commands
+
+    add_user_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_audit import add_audit_commands
+
+    add_audit_commands(sub, _global_options, _Parser)
+    from atensi_desktop.cli_backup import add_backup_commands
+
+    add_backup_commands(sub, _global_options, _Parser)
     return parser
 
 
-def _open(args: argparse.Namespace, *, upgrade: bool = True):
+def _open(args: argparse.Namespace, *, upgrade: bool = True, allow_must_change: bool = False):
+    """The one way a command opens its context: open the database, then sign the command's user in
+    (cli_users.sign_in_from_args: --user/ATENSI_USER once security is enabled; refused -> exit 2)."""
     from atensi_desktop.app_context import open_app
+    from atensi_desktop.cli_users import sign_in_from_args
 
-    return open_app(args.db, args.data_dir, upgrade=upgrade, configure_logging=True, language="id")
+    ctx = open_app(args.db, args.data_dir, upgrade=upgrade, configure_logging=True, language="id")
+    return sign_in_from_args(ctx, args, allow_must_change=allow_must_change)
 
 
 def _progress_printer(label: str) -> Progress:
@@ -145,6 +165,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         name = args.office or "Kantor"
         validate_office(OfficeInput(name=name, office_type=args.jenis_kantor or guess_office_type(name),
                                     code=args.kode_kantor, wilayah_code=args.kode_wilayah))
+    if args.encrypt:
+        from atensi_desktop.cli_backup import prepare_encryption
+
+        prepare_encryption(args)  # the key file (made when missing); the open below encrypts
     ctx = _open(args)
     try:
         print(f"Database siap: {ctx.db_label}")
@@ -253,6 +277,9 @@ def _run_gui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from atensi_desktop.db.crypto import configure_command_line
+
+    configure_command_line(getattr(args, "key_file", None))  # every command opens an encrypted database with it
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if args.view and not args.screenshot:
         parser.error("--view hanya dipakai bersama --screenshot")

@@ -150,6 +150,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     ctx = _open(args)
     try:
         detail = client_detail(ctx.db, _resolve(ctx.db, args.client_id))
+        from atensi_desktop.services import audit
+
+        audit.record(ctx.db, audit.VIEW, client_id=detail.client.id, obj=("client", detail.client.id),
+                     detail={"via": "cli"})
     finally:
         ctx.close()
     if args.json:

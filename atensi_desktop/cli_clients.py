@@ -42,6 +42,10 @@ def add_client_commands(sub: argparse._SubParsersAction, global_options: Callabl
     p.add_argument("--json", action="store_true", help="keluaran JSON")
     p.set_defaults(handler=_handler("atensi_desktop.cli_client_search", "cmd_search"))
 
+    from atensi_desktop.cli_purge import add_purge_commands
+
+    add_purge_commands(csub, global_options, _handler)
+
     p = csub.add_parser("show", help="tampilkan satu klien")
     global_options(p, suppress=True)
     p.add_argument("client_id", metavar="ID", help="id (UUID) atau ID klien, mis. DSHSS-7K2M9Q")

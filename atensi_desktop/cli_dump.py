@@ -28,12 +28,12 @@ def add_dump_commands(sub: argparse._SubParsersAction, global_options: Callable,
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
-    from atensi_desktop.app_context import open_app
+    from atensi_desktop.cli import _open
     from atensi_desktop.cli_client_search import _resolve
     from atensi_desktop.errors import UserError
     from atensi_desktop.sync.canonical import canonical_dump
 
-    ctx = open_app(args.db, args.data_dir, configure_logging=True, language="id")
+    ctx = _open(args)
     try:
         client_ids: list[uuid.UUID] | None = [_resolve(ctx.db, ref) for ref in args.client] or None
         include_deleted = not args.tanpa_arsip

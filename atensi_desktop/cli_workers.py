@@ -23,11 +23,11 @@ def add_worker_commands(sub: argparse._SubParsersAction, global_options: Callabl
 
 def cmd_list(args: argparse.Namespace) -> int:
     """One tab-separated line per worker: id, name, type, NIP, position, phone, live cases, aktif/tidak aktif."""
-    from atensi_desktop.app_context import open_app
+    from atensi_desktop.cli import _open
     from atensi_desktop.services.workers import WorkerQuery, list_workers
 
     status = "all" if args.semua else "inactive" if args.nonaktif else "active"
-    ctx = open_app(args.db, args.data_dir, configure_logging=True, language="id")
+    ctx = _open(args)
     try:
         workers = list_workers(ctx.db, WorkerQuery(text=args.cari, status=status))
     finally:

@@ -23,7 +23,9 @@ class Settings:
     language: str = "id"
     last_view: str = "beranda"
     idle_lock_minutes: int = 15
+    last_username: str = ""  # the last user who signed in here: the login starts in the password field
     recent_databases: list[str] = field(default_factory=list)
+    backup_dir: str = ""  # folder for backups (a USB disk); empty: `cadangan/` in the data folder
 
     def validate(self) -> Settings:
         if self.language not in LANGUAGES:
@@ -31,6 +33,9 @@ class Settings:
         if not isinstance(self.idle_lock_minutes, int) or not 1 <= self.idle_lock_minutes <= 240:
             self.idle_lock_minutes = 15
         self.recent_databases = [str(x) for x in self.recent_databases][:10]
+        self.backup_dir = self.backup_dir if isinstance(self.backup_dir, str) else ""
+        if not isinstance(self.last_username, str):
+            self.last_username = ""
         return self
 
 

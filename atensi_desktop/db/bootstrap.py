@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
+from pathlib import Path
 
 from sqlalchemy import exc, func, insert, select
 
-from atensi_desktop.db import schema
-from atensi_desktop.db.engine import Database, make_engine, read_meta, sqlite_file, storage_error, write_meta
+from atensi_desktop.db import crypto, schema
+from atensi_desktop.db.engine import (
+    Database,
+    make_engine,
+    parse_url,
+    read_meta,
+    sqlite_file,
+    storage_error,
+    write_meta,
+)
 from atensi_desktop.db.engine import machine_fingerprint as _fingerprint
 from atensi_desktop.db.models import Site, SyncState, Wilayah
 from atensi_desktop.domain.names import fold
+from atensi_desktop.errors import StorageError, UserError
 from atensi_desktop.i18n import _
 from atensi_desktop.paths import AppPaths
 from atensi_desktop.resources import load_json
@@ -19,16 +30,37 @@ from atensi_desktop.resources import load_json
 log = logging.getLogger(__name__)
 
 
-def open_database(url: str, paths: AppPaths, *, upgrade: bool = True) -> Database:
-    """Open (creating or upgrading when allowed) the database at `url` and return it ready for work."""
-    engine = make_engine(url)
+def open_database(url: str, paths: AppPaths, *, upgrade: bool = True, encrypt: bool = False,
+                  key: bytes | None = None) -> Database:
+    """Open (creating or upgrading when allowed) the database at `url` and return it ready for work.
+
+    An encrypted SQLite file is opened with `key`, or the key `crypto.resolve_key` finds (key file, password).
+    `encrypt` (with `key`) creates a new database encrypted, or encrypts an existing plain file in place.
+    """
+    db_file = sqlite_file(parse_url(url))
+    if encrypt and db_file is None:
+        raise UserError(_("Enkripsi database hanya untuk file SQLite."),
+                        hint=_("Untuk PostgreSQL gunakan enkripsi disk di server database."))
+    if crypto.encryption_requested():  # `init --encrypt`: for this one open only
+        crypto.request_encryption(False)
+        encrypt = encrypt or db_file is not None
+    if key is None and (crypto.is_encrypted_file(db_file) or (encrypt and db_file is not None)):
+        key = crypto.resolve_key(db_file)  # type: ignore[arg-type]
+    if encrypt and key is None:
+        raise UserError(_("Enkripsi database perlu file kunci."), hint=_("Tambahkan --key-file FILE."))
+    if encrypt and db_file is not None and db_file.exists() and not crypto.is_encrypted_file(db_file) \
+            and db_file.stat().st_size > 0:
+        encrypt_in_place(db_file, key)  # type: ignore[arg-type]
+    engine = make_engine(url, key=key)
     db = Database(engine=engine, url=engine.url)
     try:
+        if key is not None:
+            with engine.connect():  # a wrong key is refused here, before anything is written
+                pass
+            crypto.remember_key(db_file, key)  # type: ignore[arg-type]
         if upgrade:
             schema.upgrade(engine, backup_dir=paths.backups, db_file=sqlite_file(engine.url))
         elif schema.current_revision(engine) != schema.head_revision():
-            from atensi_desktop.errors import UserError
-
             raise UserError(
                 _("Database belum disiapkan atau perlu diperbarui."),
                 hint=_("Jalankan: atensi-desktop init"),
@@ -47,6 +79,44 @@ def open_database(url: str, paths: AppPaths, *, upgrade: bool = True) -> Databas
         engine.dispose()
         raise
     return db
+
+
+def is_encrypted(db: Database) -> bool:
+    """True when this database is a SQLCipher file."""
+    return crypto.is_encrypted_file(sqlite_file(db.url))
+
+
+def encrypt_in_place(db_file: Path, key: bytes) -> None:
+    """Turn a plain SQLite file into a SQLCipher one with `key` (copy, check, swap); the plain file is removed."""
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    tmp = db_file.with_name(f".{db_file.name}.enkripsi.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        conn = sqlcipher.connect(str(db_file))
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", (str(tmp),))
+            conn.execute("SELECT sqlcipher_export('enc')")
+            conn.execute("DETACH DATABASE enc")
+        finally:
+            conn.close()
+        check = sqlcipher.connect(str(tmp))
+        try:
+            check.execute(crypto.pragma_key(key))
+            if check.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise StorageError(_("Enkripsi database gagal diperiksa."), hint=_("Database asli tidak diubah."))
+        finally:
+            check.close()
+        os.replace(tmp, db_file)
+        for suffix in ("-wal", "-shm"):
+            db_file.with_name(db_file.name + suffix).unlink(missing_ok=True)
+    except sqlcipher.Error as err:
+        raise StorageError(_("Database tidak bisa dienkripsi."),
+                           hint=_("Periksa ruang disk dan izin folder; database asli tidak diubah.")) from err
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("database encrypted in place")
 
 
 def ensure_site(db: Database) -> uuid.UUID:

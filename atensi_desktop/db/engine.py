@@ -59,27 +59,63 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a URL (SQLite: WAL, foreign keys on, folder checked for writing)."""
+def make_engine(url: str, *, key: bytes | None = None) -> Engine:
+    """Create the engine for a URL (SQLite: WAL, foreign keys on, folder checked for writing).
+
+    With `key` the SQLite file is a SQLCipher database: connections come from the `sqlcipher3` driver and
+    the key is given (a PRAGMA, never in the URL) before anything else touches the file.
+    """
     parsed = parse_url(url)
     db_file = sqlite_file(parsed)
     if db_file is not None:
         ensure_writable_dir(db_file.parent)
+    options: dict = {}
+    if key is not None:
+        if parsed.get_backend_name() != "sqlite" or db_file is None:
+            raise UserError(_("Enkripsi database hanya untuk file SQLite."),
+                            hint=_("Untuk PostgreSQL gunakan enkripsi disk di server database."))
+        from sqlcipher3 import dbapi2 as sqlcipher
+
+        options["module"] = sqlcipher
     try:
-        engine = create_engine(parsed, future=True, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+        engine = create_engine(parsed, future=True, pool_pre_ping=parsed.get_backend_name() != "sqlite", **options)
     except (exc.NoSuchModuleError, exc.ArgumentError, ImportError) as err:
         raise UserError(
             _("Alamat database tidak dikenali: {url}.").format(url=repr(url)), hint=_(URL_EXAMPLE)
         ) from err
+    if key is not None:
+        event.listen(engine, "do_connect", _keyed_connect(options["module"], key, db_file))
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
     return engine
+
+
+def _keyed_connect(module, key: bytes, db_file: Path | None):
+    """A `do_connect` hook: open with sqlcipher3, give the key first, check it opens the file."""
+    from atensi_desktop.db.crypto import pragma_key, wrong_key
+
+    def connect(_dialect, _record, cargs, cparams):
+        conn = module.connect(*cargs, **cparams)
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(pragma_key(key))
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except module.DatabaseError as err:
+            conn.close()
+            raise wrong_key(db_file) from err
+        return conn
+
+    return connect
 
 
 def describe_url(url: URL) -> str:
     """A label for the status bar, without the password."""
     db_file = sqlite_file(url)
     if url.get_backend_name() == "sqlite":
+        from atensi_desktop.db.crypto import is_encrypted_file
+
+        if db_file is not None and is_encrypted_file(db_file):
+            return f"SQLite: {db_file} " + _("(terenkripsi)")
         return f"SQLite: {db_file}" if db_file else "SQLite: " + _("(memori)")
     host = url.host or _("lokal")
     return f"PostgreSQL: {url.username + '@' if url.username else ''}{host}/{url.database}"

@@ -60,6 +60,7 @@ from atensi_desktop.reports.document import (
 from atensi_desktop.reports.redaction import allows_sensitive, name_for, nik_for, no_kk_for, text_for
 from atensi_desktop.reports.registry import ReportKind, register
 from atensi_desktop.reports.text import decimal_id, long_date, rupiah, short_date, thousands
+from atensi_desktop.security.roles import SENSITIVE_QUESTIONS, SENSITIVE_SECTIONS
 from atensi_desktop.services import assessments as svc_assessments
 from atensi_desktop.services import casenotes as svc_notes
 from atensi_desktop.services import cases as svc_cases
@@ -72,13 +73,9 @@ from atensi_desktop.services import workers as svc_workers
 from atensi_desktop.services.service_log import _activity_matches  # the log's own "in the plan" rule
 
 # Parts of the asesmen form that hold health or criminal-record details (UU 27/2022 Pasal 4: data kesehatan,
-# catatan kejahatan): at `mitra` they are printed only when ticked, at `statistik` never. Whole sections and
-# single questions ("section.question"). The form does not mark them itself; keep this list with the form.
-SENSITIVE_SECTIONS = frozenset({"fisik", "psikologis", "lansia", "disabilitas", "napza", "risiko"})
-SENSITIVE_QUESTIONS = frozenset({
-    "anak.abh", "anak.abh_status", "anak.abh_tahap", "anak.pola_asuh",
-    "tuna_sosial_kpo.kpo_cara_direkrut", "tuna_sosial_kpo.kpo_lapor_polisi",
-})
+# catatan kejahatan), SENSITIVE_SECTIONS and SENSITIVE_QUESTIONS ("section.question"), imported above from
+# security.roles, the one place that names them (the services blank the same details for users without the
+# permission to see them): at `mitra` they are printed only when ticked, at `statistik` never.
 # Answers that name or locate other people: not printed at `statistik`.
 PERSONAL_QUESTIONS = frozenset({"identitas.perujuk_nama", "identitas.pemberi_informasi"})
 GENOGRAM_QUESTION, ECOMAP_QUESTION = "genogram", "ecomap"

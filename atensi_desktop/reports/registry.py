@@ -125,6 +125,9 @@ def build_report(db: Database, ctx: ReportContext) -> RenderedReport:
     """Build and render without recording (previews that are not issued; tests)."""
     kind = get_kind(ctx.kind)
     check_context(ctx, kind)
+    from atensi_desktop.security.guard import check_report
+
+    check_report(db, ctx, kind.needs)  # the signed-in user's permission, client reach, sensitive details
     story, title, meta = kind.build(db, ctx)
     return render(ctx, story, title=title, meta=meta)
 
@@ -133,6 +136,9 @@ def _issue(db: Database, ctx: ReportContext, kind: ReportKind, rendered: Rendere
     from atensi_desktop.reports.verification import record_issued
 
     record_issued(db, ctx, rendered)
+    from atensi_desktop.services.audit import record_report
+
+    record_report(db, ctx, rendered)
     if kind.on_issued is not None:
         kind.on_issued(db, ctx, rendered)
 

@@ -18,7 +18,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy import false, func, select
@@ -31,6 +31,8 @@ from atensi_desktop.db.models.assessment import section_row_id
 from atensi_desktop.domain.dates import age_on
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _, format_date_short
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import ASESMEN_EDIT, CLIENT_VIEW
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +200,7 @@ def start_assessment(db: Database, client_id: uuid.UUID, *, form_id: str, form_v
     re-asesmen is linked to the client's latest finished asesmen (`previous_assessment_id`). A second draft
     of the same form for the same client is refused (`DraftExistsError` names the one to resume).
     """
+    guard.check(db, ASESMEN_EDIT, client_id=client_id)
     problems: dict[str, str] = {}
     if not _valid_id(form_id):
         problems["form_id"] = _("Formulir asesmen tidak dikenali.")
@@ -249,6 +252,8 @@ def save_section(db: Database, assessment_id: uuid.UUID, section_id: str, answer
     Only a real change of the answers (or of the worker who filled them) becomes a version. A finished or
     archived asesmen is refused (`reopen` first).
     """
+    guard.check_row(db, ASESMEN_EDIT, Assessment, assessment_id)
+    guard.guard_section_write(db, section_id, answers)
     if not _valid_id(section_id):
         raise ValidationError({"section_id": _("Bagian asesmen tidak dikenali.")})
     clean = plain_answers(answers)
@@ -279,6 +284,7 @@ def _save_section(db: Database, assessment_id: uuid.UUID, section_id: str, answe
             s.add(row)
         elif row.deleted:
             row.deleted = False
+        answers = guard.keep_hidden_answers(db, section_id, row.answers, answers)
         if row.answers != answers:
             row.answers = answers
         if worker_id is not None and row.filled_by_worker_id != worker_id:
@@ -348,16 +354,18 @@ def plain_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 def get_assessment(db: Database, assessment_id: uuid.UUID) -> AssessmentDTO:
     """An asesmen with all its saved sections (an archived one too: `archived` says so)."""
+    guard.check_row(db, CLIENT_VIEW, Assessment, assessment_id)
     with db.session() as s:
         row = s.get(Assessment, assessment_id)
         if row is None:
             raise _not_found()
-        return _dto(row, _sections(s, row.id))
+        return _visible(db, _dto(row, _sections(s, row.id)))
 
 
 def list_assessments(db: Database, client_id: uuid.UUID, *, include_archived: bool = False
                      ) -> list[AssessmentSummary]:
     """A client's asesmen, newest first, with how many sections are saved and how many problems they hold."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     mine = select(Assessment.id).where(Assessment.client_id == client_id)  # only this client's sections
     counts = (select(AssessmentSection.assessment_id, func.count().label("n"),
                      func.coalesce(func.sum(AssessmentSection.problems_count), 0).label("p"))
@@ -378,9 +386,21 @@ def list_assessments(db: Database, client_id: uuid.UUID, *, include_archived: bo
 
 def previous_for(db: Database, client_id: uuid.UUID, *, before: uuid.UUID | None = None) -> AssessmentDTO | None:
     """The client's latest finished, live asesmen (other than `before`), with its sections; None if none."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     with db.session() as s:
         row = _latest_finished(s, client_id, exclude=before)
-        return None if row is None else _dto(row, _sections(s, row.id))
+        return None if row is None else _visible(db, _dto(row, _sections(s, row.id)))
+
+
+def _visible(db: Database, dto: AssessmentDTO) -> AssessmentDTO:
+    """The asesmen as the signed-in actor may see it: without SENSITIVE_VIEW, sensitive sections are empty
+    (no answers, no scores) and sensitive questions are left out (security.roles names them)."""
+    if guard.sees_sensitive(db):
+        return dto
+    sections = {sid: replace(sec, answers=guard.redact_answers(db, sid, sec.answers) or {},
+                             scores={} if guard.section_is_sensitive(sid) else sec.scores)
+                for sid, sec in dto.sections.items()}
+    return replace(dto, sections=sections)
 
 
 def earlier_of(current: AssessmentSummary, summaries: Sequence[AssessmentSummary]) -> AssessmentSummary | None:
@@ -399,6 +419,7 @@ def earlier_of(current: AssessmentSummary, summaries: Sequence[AssessmentSummary
 
 def comparison_pair(db: Database, assessment_id: uuid.UUID) -> tuple[AssessmentDTO | None, AssessmentDTO]:
     """(previous, this) for the side-by-side re-asesmen view (`earlier_of`)."""
+    guard.check_row(db, CLIENT_VIEW, Assessment, assessment_id)
     current = get_assessment(db, assessment_id)
     summaries = list_assessments(db, current.client_id, include_archived=True)
     mine = next((a for a in summaries if a.id == current.id), None)
@@ -409,6 +430,7 @@ def comparison_pair(db: Database, assessment_id: uuid.UUID) -> tuple[AssessmentD
 def review(db: Database, assessment_id: uuid.UUID, *, checker: SectionChecker = NO_CHECKS,
            context: Mapping[str, Any] | None = None) -> tuple[MissingAnswer, ...]:
     """The required answers still missing over the whole asesmen (the wizard's review page)."""
+    guard.check_row(db, CLIENT_VIEW, Assessment, assessment_id)
     with db.session() as s:
         row = _get(s, assessment_id)
         return _review(s, row, checker, context)
@@ -441,6 +463,7 @@ def finish(db: Database, assessment_id: uuid.UUID, *, worker_id: uuid.UUID | Non
            context: Mapping[str, Any] | None = None) -> AssessmentDTO:
     """Mark the asesmen finished (read-only from now on). Refused with `IncompleteAssessmentError`, listing
     every missing required answer, while the checker's review finds any; answers with problems may finish."""
+    guard.check_row(db, ASESMEN_EDIT, Assessment, assessment_id)
     with db.session() as s:
         row = _get(s, assessment_id)
         if row.status == STATUS_FINISHED:
@@ -459,6 +482,7 @@ def reopen(db: Database, assessment_id: uuid.UUID, *, reason: str, worker_id: uu
            reopened_on: dt.date | None = None) -> AssessmentDTO:
     """Make a finished asesmen editable again (a draft). The reason, who and when are recorded. Refused
     (`DraftExistsError`) while the client has another draft of the same form."""
+    guard.check_row(db, ASESMEN_EDIT, Assessment, assessment_id)
     reason = " ".join((reason or "").split())
     if len(reason) < 5:
         raise ValidationError({"reason": _("Tulis alasan membuka kembali asesmen ini (paling sedikit 5 huruf).")})
@@ -488,10 +512,12 @@ def reopen(db: Database, assessment_id: uuid.UUID, *, reason: str, worker_id: uu
 
 def archive(db: Database, assessment_id: uuid.UUID) -> None:
     """Tombstone: hidden from the client's list and from `previous_for`, kept with all its history."""
+    guard.check_row(db, ASESMEN_EDIT, Assessment, assessment_id)
     _set_deleted(db, assessment_id, True)
 
 
 def restore(db: Database, assessment_id: uuid.UUID) -> None:
+    guard.check_row(db, ASESMEN_EDIT, Assessment, assessment_id)
     _set_deleted(db, assessment_id, False)
 
 

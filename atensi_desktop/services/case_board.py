@@ -21,6 +21,8 @@ from sqlalchemy import ColumnElement, case, false, func, or_, select
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import CaseStageChange, Client, ClientCase, Worker
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_VIEW
 from atensi_desktop.services import clients
 from atensi_desktop.services.cases import TERMINATION_STAGE
 
@@ -105,7 +107,8 @@ def board_cases(db: Database, *, stage: str | None = None, worker: Worker_ = Non
 
     The order is found over the case table alone (its stage and worker indexes, one probe of the stage
     history per case); only the `limit` rows kept are joined to their client and worker."""
-    conds = _conditions(stage, worker, text, sqlite=_is_sqlite(db))
+    guard.check(db, CLIENT_VIEW)
+    conds = _conditions(stage, worker, text, sqlite=_is_sqlite(db)) + guard.client_terms(db, ClientCase.client_id)
     closed = case((ClientCase.stage == TERMINATION_STAGE, ClientCase.closed_on), else_=None)
     since = func.coalesce(_stage_since(), closed, ClientCase.opened_on)
     chosen = (select(ClientCase.id.label("case_id"), since.label("since")).where(*conds)
@@ -132,7 +135,8 @@ def board_counts(db: Database, *, worker: Worker_ = None, text: str = "") -> Map
     counts = {item.code: 0 for item in sorted(ref_list("case_stages").items,
                                               key=lambda item: int(item.extra.get("order", 0)))}
     query = (select(ClientCase.stage, func.count()).select_from(ClientCase)
-             .where(*_conditions(None, worker, text, sqlite=_is_sqlite(db))).group_by(ClientCase.stage))
+             .where(*_conditions(None, worker, text, sqlite=_is_sqlite(db)),
+                    *guard.client_terms(db, ClientCase.client_id)).group_by(ClientCase.stage))
     with db.session() as s:
         for stage, n in s.execute(query):
             counts[stage] = counts.get(stage, 0) + n

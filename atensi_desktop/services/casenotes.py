@@ -22,6 +22,8 @@ from atensi_desktop.db.models import ChangeSet, Version
 from atensi_desktop.db.models.casework import CaseNote
 from atensi_desktop.errors import NotFoundError, ValidationError
 from atensi_desktop.i18n import N_, _
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CASE_EDIT, CLIENT_VIEW
 from atensi_desktop.services.casework_common import (
     case_of_client,
     check_worker,
@@ -127,6 +129,7 @@ def add_note(db: Database, client_id: uuid.UUID, text: str, *, case_id: uuid.UUI
              today: dt.date | None = None) -> NoteDTO:
     """A case note of a client (in one of its cases when `case_id` is given), dated `written_on` (default
     today)."""
+    guard.check(db, CASE_EDIT, client_id=client_id)
     clean = validate_note(NOTE, {"text": text, "written_on": written_on, "worker_id": worker_id}, today=today)
     return _add(db, client_id, case_id, NOTE, clean)
 
@@ -136,6 +139,7 @@ def add_conference(db: Database, client_id: uuid.UUID, *, text: str, participant
                    worker_id: uuid.UUID | None = None, today: dt.date | None = None) -> NoteDTO:
     """The record of a case conference: the summary of what was discussed (`text`), who took part and what
     was decided."""
+    guard.check(db, CASE_EDIT, client_id=client_id)
     clean = validate_note(CONFERENCE, {"text": text, "participants": participants, "decisions": decisions,
                                        "written_on": written_on, "worker_id": worker_id}, today=today)
     return _add(db, client_id, case_id, CONFERENCE, clean)
@@ -157,6 +161,7 @@ def update_note(db: Database, note_id: uuid.UUID, changes: Mapping[str, Any], *,
                 today: dt.date | None = None) -> NoteDTO:
     """Change fields of a note (EDITABLE_FIELDS). Only the changed fields are written, each as a new version
     of its register; the earlier values stay in `note_history`."""
+    guard.check_row(db, CASE_EDIT, CaseNote, note_id)
     reject_unknown(changes, EDITABLE_FIELDS, "editable note")
     with db.session() as s:
         note = _live(s, note_id)
@@ -173,6 +178,7 @@ def update_note(db: Database, note_id: uuid.UUID, changes: Mapping[str, Any], *,
 
 def archive_note(db: Database, note_id: uuid.UUID) -> None:
     """Tombstone a note written on the wrong client or case (kept, with its history)."""
+    guard.check_row(db, CASE_EDIT, CaseNote, note_id)
     with db.session() as s:
         _live(s, note_id).deleted = True
 
@@ -180,6 +186,7 @@ def archive_note(db: Database, note_id: uuid.UUID) -> None:
 # --- read ------------------------------------------------------------------------------------------------
 
 def get_note(db: Database, note_id: uuid.UUID) -> NoteDTO:
+    guard.check_row(db, CLIENT_VIEW, CaseNote, note_id)
     with db.session() as s:
         note = s.get(CaseNote, note_id)
         if note is None:
@@ -192,6 +199,8 @@ def list_notes(db: Database, *, client_id: uuid.UUID | None = None, case_id: uui
                limit: int | None = None) -> list[NoteDTO]:
     """Notes and conference records of a client or a case, newest first (by the day they record, then by
     when they were written)."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
+    guard.check_case(db, CLIENT_VIEW, case_id)
     if client_id is None and case_id is None:
         raise ValueError("list_notes needs a client_id or a case_id")
     query = select(CaseNote).order_by(CaseNote.written_on.desc(), CaseNote.created_at.desc(), CaseNote.id.desc())
@@ -213,6 +222,7 @@ def list_notes(db: Database, *, client_id: uuid.UUID | None = None, case_id: uui
 
 def note_history(db: Database, note_id: uuid.UUID) -> list[NoteVersion]:
     """Every value the text, participants, decisions and date of a note have had, oldest first."""
+    guard.check_row(db, CLIENT_VIEW, CaseNote, note_id)
     with db.session() as s:
         if s.get(CaseNote, note_id) is None:
             raise _not_found()

@@ -31,6 +31,8 @@ from atensi_desktop.db.models import CaseStageChange, Client, ClientCase, Office
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import _, format_date_short
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CASE_EDIT, CLIENT_VIEW
 from atensi_desktop.services.casework_common import check_worker
 from atensi_desktop.sync.ids import display_id, uuid7
 
@@ -157,6 +159,7 @@ def open_case(db: Database, client_id: uuid.UUID, *, cluster: str | None = None,
               today: dt.date | None = None) -> CaseDTO:
     """Open a case for a client at the first stage (pendekatan awal). `cluster` defaults to the client's.
     Refused when the client already has an open case, or is archived or merged."""
+    guard.check(db, CASE_EDIT, client_id=client_id)
     today = today or dt.date.today()
     opened_on = opened_on or today
     problems: dict[str, str] = {}
@@ -189,6 +192,7 @@ def change_stage(db: Database, case_id: uuid.UUID, to_stage: str, *, on: dt.date
                  worker_id: uuid.UUID | None = None, note: str | None = None,
                  today: dt.date | None = None) -> CaseDTO:
     """Move a case to another stage (see the module docstring for what is allowed)."""
+    guard.check_row(db, CASE_EDIT, ClientCase, case_id)
     today = today or dt.date.today()
     on = on or today
     problems: dict[str, str] = {}
@@ -238,6 +242,7 @@ def terminate(db: Database, case_id: uuid.UUID, reason: str, *, on: dt.date | No
               note: str | None = None, worker_id: uuid.UUID | None = None,
               today: dt.date | None = None) -> CaseDTO:
     """Terminasi: the case moves to stage terminasi and is closed on `on`, with its reason and note."""
+    guard.check_row(db, CASE_EDIT, ClientCase, case_id)
     today = today or dt.date.today()
     on = on or today
     problems: dict[str, str] = {}
@@ -268,6 +273,7 @@ def terminate(db: Database, case_id: uuid.UUID, reason: str, *, on: dt.date | No
 
 def assign_worker(db: Database, case_id: uuid.UUID, worker_id: uuid.UUID | None) -> CaseDTO:
     """Hand the case to another worker (the change is a version with its author and time)."""
+    guard.check_row(db, CASE_EDIT, ClientCase, case_id)
     with db.session() as s:
         case = _live_case(s, case_id)
         check_worker(s, worker_id)
@@ -280,6 +286,7 @@ def assign_worker(db: Database, case_id: uuid.UUID, worker_id: uuid.UUID | None)
 # --- read ------------------------------------------------------------------------------------------------
 
 def get_case(db: Database, case_id: uuid.UUID) -> CaseDTO:
+    guard.check_row(db, CLIENT_VIEW, ClientCase, case_id)
     with db.session() as s:
         case = s.get(ClientCase, case_id)
         if case is None:
@@ -289,13 +296,16 @@ def get_case(db: Database, case_id: uuid.UUID) -> CaseDTO:
 
 def find_by_display_id(db: Database, text: str) -> list[uuid.UUID]:
     """Cases whose display id is exactly `text` (any case)."""
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
-        return list(s.scalars(select(ClientCase.id).where(ClientCase.display_id == text.strip().upper())
+        return list(s.scalars(select(ClientCase.id).where(ClientCase.display_id == text.strip().upper(),
+                                                          *guard.client_terms(db, ClientCase.client_id))
                               .order_by(ClientCase.id)))
 
 
 def open_case_of(db: Database, client_id: uuid.UUID) -> CaseDTO | None:
     """The client's open case, if any."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     with db.session() as s:
         case = _open_case(s, client_id)
         return _dto(s, case) if case is not None else None
@@ -306,10 +316,11 @@ def list_cases(db: Database, client_id: uuid.UUID | None = None, worker_id: uuid
                offset: int = 0) -> list[CaseDTO]:
     """Cases (not archived), newest opened first, filtered by client, worker and/or stage; at most `limit`
     (None: all, only sensible with a filter)."""
+    guard.check(db, CLIENT_VIEW)
     query = (select(ClientCase, Client.display_id, Client.name, Worker.name)
              .join(Client, Client.id == ClientCase.client_id)
              .outerjoin(Worker, Worker.id == ClientCase.worker_id)
-             .where(ClientCase.deleted == false()))
+             .where(ClientCase.deleted == false(), *guard.client_terms(db, ClientCase.client_id)))
     if client_id is not None:
         query = query.where(ClientCase.client_id == client_id)
     if worker_id is not None:
@@ -327,6 +338,7 @@ def list_cases(db: Database, client_id: uuid.UUID | None = None, worker_id: uuid
 
 def stage_history(db: Database, case_id: uuid.UUID) -> list[StageChangeDTO]:
     """Every stage change of the case, oldest first (the opening first)."""
+    guard.check_row(db, CLIENT_VIEW, ClientCase, case_id)
     with db.session() as s:
         rows = s.execute(
             select(CaseStageChange, Worker.name)
@@ -340,6 +352,7 @@ def stage_history(db: Database, case_id: uuid.UUID) -> list[StageChangeDTO]:
 
 def caseload_board(db: Database, worker_id: uuid.UUID | None = None) -> CaseBoard:
     """Cases per stage and per worker (one grouped query over the (worker, stage) index)."""
+    guard.check(db, CLIENT_VIEW)
     query = (select(ClientCase.worker_id, ClientCase.stage, func.count(),
                     func.sum(case((ClientCase.closed_on.is_(None), 1), else_=0)))
              .where(ClientCase.deleted == false())

@@ -57,6 +57,9 @@ def write_clients_xlsx(db: Database, query: ClientQuery, target: Path, *, progre
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from atensi_desktop.security.roles import EXPORT_DATA, require
+
+    require(db, EXPORT_DATA)
     total = count_clients(db, query, today=today)
     if progress is not None:
         progress.check()
@@ -115,6 +118,9 @@ def export_clients(db: Database, query: ClientQuery, path: Path, *, progress: Pr
     complete, so a failure or a cancel leaves no partial file and keeps an older export. A file system
     refusal becomes a UserError that says what to do (close the file in the other program, pick a folder).
     """
+    from atensi_desktop.security.roles import EXPORT_DATA, require
+
+    require(db, EXPORT_DATA)
     path = Path(path).expanduser()
     check_target(path)
     tmp: Path | None = None
@@ -126,6 +132,9 @@ def export_clients(db: Database, query: ClientQuery, path: Path, *, progress: Pr
             count = write_clients_xlsx(db, query, tmp, progress=progress, progress_from=progress_from, today=today)
             tmp.chmod(0o666 & ~_umask())  # mkstemp makes 0600; the export gets the usual permissions
             os.replace(tmp, path)
+            from atensi_desktop.services import audit
+
+            audit.record(db, audit.EXPORT, detail={"kind": "daftar_klien", "format": "xlsx", "count": count})
         except OSError as err:
             raise _write_error(path, err) from err
     finally:

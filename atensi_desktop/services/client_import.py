@@ -42,6 +42,8 @@ from atensi_desktop.errors import StorageError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _, format_date_short, format_number
 from atensi_desktop.progress import Progress, null_progress
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import IMPORT_DATA
 from atensi_desktop.services.clients import EDITABLE, SearchIndexPause, validate_client
 from atensi_desktop.services.households import existing_households
 from atensi_desktop.sync.ids import display_id, uuid7
@@ -691,6 +693,7 @@ def preview(db: Database, table: Table, mapping: Mapping | dict[str, str], *, to
     Raises UserError when the mapping does not fit the file (a mapped column missing, no Nama column) or
     the file names desa while no desa list is loaded. Row-level problems are collected, not raised.
     """
+    guard.check(db, IMPORT_DATA)
     progress = progress or null_progress()
     mapping = mapping if isinstance(mapping, Mapping) else Mapping(dict(mapping))
     missing = [c for c in mapping.columns if c not in table.headers]
@@ -1117,6 +1120,7 @@ def find_similar(db: Database, preview: ImportPreview, *, progress: Progress | N
     Sets and returns `preview.fuzzy_checked`; False when the duplicates service is not installed (then
     only same-NIK duplicates are flagged). Running it twice does nothing the second time.
     """
+    guard.check(db, IMPORT_DATA)
     if preview.fuzzy_checked:
         return True
     try:
@@ -1175,6 +1179,7 @@ def commit(db: Database, preview: ImportPreview, *, exclude_rows: Iterable[int] 
     sharing a No. KK form one; a No. KK already in the database is joined), then the clients with their
     display ids, in chunks of CHUNK rows with progress; `progress.cancel()` rolls everything back.
     """
+    guard.check(db, IMPORT_DATA)
     progress = progress or null_progress()
     excluded = set(exclude_rows)
     if preview.committed:

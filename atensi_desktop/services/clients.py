@@ -19,7 +19,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any, overload
 
@@ -53,6 +53,8 @@ from atensi_desktop.domain.nik import check_nik, mask_nik, normalize_nik
 from atensi_desktop.errors import NotFoundError, ValidationError
 from atensi_desktop.i18n import N_, _, format_date_short
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_CREATE, CLIENT_EDIT, CLIENT_VIEW
 from atensi_desktop.services.households import check_single_head
 from atensi_desktop.sync.ids import display_id, uuid7
 
@@ -390,9 +392,10 @@ def _ids_select(conds: Sequence[ColumnElement], query: ClientQuery, *, reverse: 
 
 def count_clients(db: Database, query: ClientQuery = ClientQuery(), *, today: dt.date | None = None) -> int:
     """How many clients the list `query` describes has (at 1M: ~0.1 s for the whole list, see README)."""
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
         conn = s.connection()
-        conds = _conditions(conn, query, today or dt.date.today(), ordered=False)
+        conds = _conditions(conn, query, today or dt.date.today(), ordered=False) + guard.reach_terms(db)
         return conn.scalar(select(func.count()).select_from(Client).where(*conds)) or 0
 
 
@@ -417,6 +420,7 @@ def client_page(db: Database, query: ClientQuery, offset: int, limit: int, *, to
     """
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must not be negative")
+    guard.check(db, CLIENT_VIEW)
     if total is not None:
         limit = min(limit, total - offset)
     if limit <= 0:
@@ -431,7 +435,7 @@ def client_page(db: Database, query: ClientQuery, offset: int, limit: int, *, to
             rows.reverse()
         return rows
     with db.session() as s:
-        conds = _conditions(s.connection(), query, today, ordered=True, wanted=skip + limit)
+        conds = _conditions(s.connection(), query, today, ordered=True, wanted=skip + limit) + guard.reach_terms(db)
         page = _ids_select(conds, query, reverse=reverse).limit(limit).offset(skip).subquery()
         stmt = (
             select(*_ROW_COLUMNS)
@@ -611,9 +615,10 @@ def client_ids(db: Database, query: ClientQuery = ClientQuery(), *, today: dt.da
 
     At 1M clients prefer `count_clients` + `client_page`: this still reads every id (see README figures).
     """
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
         conn = s.connection()
-        conds = _conditions(conn, query, today or dt.date.today(), ordered=True)
+        conds = _conditions(conn, query, today or dt.date.today(), ordered=True) + guard.reach_terms(db)
         stmt = _ids_select(conds, query).with_only_columns(type_coerce(Client.id, LargeBinary()))
         result = conn.execute(stmt)  # SQLAlchemy binds the parameters; the rows are read from the driver
         try:  # as they are: no Row objects, no UUIDs (x3 faster at 1M ids)
@@ -631,8 +636,9 @@ def client_rows(db: Database, ids: Sequence[uuid.UUID], *, today: dt.date | None
     stmt = (
         select(*_ROW_COLUMNS)
         .outerjoin(Wilayah, Wilayah.code == Client.wilayah_code)
-        .where(Client.id.in_(list(ids)))
+        .where(Client.id.in_(list(ids)), *guard.reach_terms(db))
     )
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
         found = {r[0]: _client_row(r, today, clusters) for r in s.connection().execute(stmt)}
     return [found[i] for i in ids if i in found]
@@ -684,9 +690,10 @@ class SearchIndexPause:
 
 def find_by_display_id(db: Database, text: str) -> list[uuid.UUID]:
     """Clients whose display id is exactly `text` (any case): display ids are short, so not unique."""
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
-        return list(s.scalars(select(Client.id).where(Client.display_id == text.strip().upper())
-                              .order_by(Client.id)))
+        return list(s.scalars(select(Client.id).where(Client.display_id == text.strip().upper(),
+                                                      *guard.reach_terms(db)).order_by(Client.id)))
 
 
 @dataclass(frozen=True)
@@ -714,9 +721,10 @@ def client_detail(db: Database, client_id: uuid.UUID) -> ClientDetail:
     merged clients too: this is the record itself)."""
     from atensi_desktop.services.wilayah import full_name
 
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     with db.session() as s:
         client = _get(s, client_id)
-        dto = _dto(s, client, [])
+        dto = _redacted(db, _dto(s, client, []))
         merged = s.scalar(select(Client.display_id).where(Client.id == client.merged_into)) \
             if client.merged_into else None
         cases = tuple(
@@ -759,8 +767,9 @@ def iter_export_rows(db: Database, query: ClientQuery, *, today: dt.date | None 
     """Every client matching `query`, in its order, with the columns of an export; streamed."""
     today = today or dt.date.today()
     clusters, ppks = ref_list("clusters"), ref_list("ppks")
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
-        conds = _conditions(s.connection(), query, today, ordered=True)
+        conds = _conditions(s.connection(), query, today, ordered=True) + guard.reach_terms(db)
         stmt = (
             select(Client.display_id, Client.name, Client.alias, Client.nik, Household.no_kk, Client.sex,
                    Client.birth_place, Client.birth_date, Client.address, Client.wilayah_code, Wilayah.name,
@@ -856,6 +865,8 @@ def _office_code(session: Session, office_id: uuid.UUID | None) -> str | None:
 
 def create_client(db: Database, values: Mapping[str, Any]) -> ClientDTO:
     """Register a new client (validated); returns it with any warnings (e.g. an unknown NIK region)."""
+    guard.check(db, CLIENT_CREATE)
+    values = guard.guard_sensitive_write(db, values)
     if "name" not in values:
         raise ValidationError({"name": _("Nama wajib diisi (paling sedikit 2 huruf).")})
     clean, warnings = validate_client(values)
@@ -870,8 +881,10 @@ def create_client(db: Database, values: Mapping[str, Any]) -> ClientDTO:
 
 def update_client(db: Database, client_id: uuid.UUID, changes: Mapping[str, Any]) -> ClientDTO:
     """Change some fields; only fields whose value really changes become versions."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     with db.session() as s:
         client = _get(s, client_id)
+        changes = guard.guard_sensitive_write(db, changes, {k: getattr(client, k) for k in changes})
         merged = {k: getattr(client, k) for k in EDITABLE} | dict(changes)
         clean, warnings = validate_client(merged)
         if {"household_id", "relation_to_head"} & changes.keys():  # an old second head can still be edited
@@ -880,7 +893,7 @@ def update_client(db: Database, client_id: uuid.UUID, changes: Mapping[str, Any]
             if getattr(client, key) != clean[key]:
                 setattr(client, key, clean[key])
         s.flush()
-        return _dto(s, client, warnings)
+        return _redacted(db, _dto(s, client, warnings))
 
 
 def archive_client(db: Database, client_id: uuid.UUID) -> None:
@@ -893,6 +906,7 @@ def restore_client(db: Database, client_id: uuid.UUID) -> None:
 
 
 def _set_deleted(db: Database, client_id: uuid.UUID, flag: bool) -> None:
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     with db.session() as s:
         client = _get(s, client_id)
         if client.deleted != flag:
@@ -900,8 +914,21 @@ def _set_deleted(db: Database, client_id: uuid.UUID, flag: bool) -> None:
 
 
 def get_client(db: Database, client_id: uuid.UUID) -> ClientDTO:
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     with db.session() as s:
-        return _dto(s, _get(s, client_id), [])
+        return _redacted(db, _dto(s, _get(s, client_id), []))
+
+
+def open_client(db: Database, client_id: uuid.UUID) -> ClientDTO:
+    """One client for a person to look at (the client window, `client show`): `get_client` plus a "view"
+    event in the client's audit trail (services/audit.py), written in the same transaction."""
+    from atensi_desktop.services import audit
+
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
+    with db.session() as s:
+        dto = _redacted(db, _dto(s, _get(s, client_id), []))
+        audit.record(db, audit.VIEW, client_id=client_id, obj=("client", client_id), session=s)
+        return dto
 
 
 def _get(session: Session, client_id: uuid.UUID) -> Client:
@@ -909,6 +936,11 @@ def _get(session: Session, client_id: uuid.UUID) -> Client:
     if client is None:
         raise NotFoundError(_("Klien tidak ditemukan."), hint=_("Cari lagi di daftar klien."))
     return client
+
+
+def _redacted(db: Database, dto: ClientDTO) -> ClientDTO:
+    """The DTO as the signed-in actor may see it (health details blanked without SENSITIVE_VIEW)."""
+    return dto if guard.sees_sensitive(db) else replace(dto, values=guard.redact_values(db, dto.values))
 
 
 def _dto(session: Session, client: Client, warnings: list[str]) -> ClientDTO:

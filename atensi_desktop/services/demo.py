@@ -18,6 +18,8 @@ from atensi_desktop.errors import UserError
 from atensi_desktop.i18n import _, format_number
 from atensi_desktop.progress import Progress
 from atensi_desktop.resources import load_json
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import OFFICE_SETTINGS
 from atensi_desktop.services.clients import SearchIndexPause
 from atensi_desktop.sync.ids import display_id, uuid7
 from atensi_desktop.sync.versioning import bulk_insert
@@ -127,6 +129,7 @@ def generate_demo(db: Database, count: int, *, seed: int = 1, progress: Progress
     kab/kota in the imported wilayah list; without one, the Kalimantan Selatan list shipped with the
     app is loaded first.
     """
+    guard.check(db, OFFICE_SETTINGS)
     check_count(count)
     progress = progress or Progress()
     today = today or dt.date.today()

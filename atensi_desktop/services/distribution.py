@@ -25,6 +25,8 @@ from atensi_desktop.domain.nik import mask_nik
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import _, format_number
 from atensi_desktop.progress import Progress, null_progress
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_VIEW, SERVICE_ADD
 from atensi_desktop.services import service_log as log
 from atensi_desktop.sync.ids import uuid7
 from atensi_desktop.sync.versioning import bulk_insert
@@ -122,6 +124,7 @@ def create_distribution(db: Database, values: Mapping[str, Any], recipients: Seq
     """Record one penyaluran: `values` has `title` and the SHARED_FIELDS (the value and quantity are per
     recipient), `recipients` the client ids (duplicates ignored). All recipients pass the rule or nothing is
     written (DistributionRefused). `progress` may cancel (Cancelled; nothing written)."""
+    guard.check(db, SERVICE_ADD)
     progress = progress or null_progress()
     today = today or dt.date.today()
     problems: dict[str, str] = {}
@@ -199,6 +202,7 @@ def _as_uuid(value: Any) -> uuid.UUID:
 
 
 def get_distribution(db: Database, distribution_id: uuid.UUID) -> DistributionDTO:
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
         dist = s.get(Distribution, distribution_id)
         if dist is None or dist.deleted:
@@ -208,6 +212,7 @@ def get_distribution(db: Database, distribution_id: uuid.UUID) -> DistributionDT
 
 def list_distributions(db: Database, *, limit: int = 200) -> list[DistributionDTO]:
     """Distributions, newest first (with the number of recipients that still count)."""
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
         dists = list(s.scalars(select(Distribution).where(Distribution.deleted == false())
                                .order_by(Distribution.date_from.desc(), Distribution.id.desc()).limit(limit)))
@@ -217,6 +222,7 @@ def list_distributions(db: Database, *, limit: int = 200) -> list[DistributionDT
 def receipt_rows(db: Database, distribution_id: uuid.UUID) -> list[ReceiptRow]:
     """The receipt list: one row per recipient whose entry still counts (a cancelled entry drops out, a
     corrected one shows its corrected value), ordered by name; NIK masked, address with the desa."""
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
         if s.get(Distribution, distribution_id) is None:
             raise NotFoundError(_("Penyaluran ini tidak ditemukan."), hint=_("Buka lagi daftar penyaluran."))

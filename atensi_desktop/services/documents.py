@@ -27,6 +27,8 @@ from atensi_desktop.db.models import Client, ClientDocument
 from atensi_desktop.errors import NotFoundError, StorageError, UserError
 from atensi_desktop.i18n import _
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_EDIT, CLIENT_VIEW
 
 PHOTO = "foto"
 PHOTO_MAX_SIDE = 800
@@ -170,6 +172,7 @@ def _not_a_picture() -> UserError:
 def add_document(db: Database, blobs_dir: Path, client_id: uuid.UUID, source: Source, kind: str,
                  note: str | None = None, *, file_name: str | None = None) -> DocumentDTO:
     """Store a PDF, JPEG or PNG for the client (a "foto" goes through `set_photo`)."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     _check_kind(kind)
     if kind == PHOTO:
         return set_photo(db, blobs_dir, client_id, source, file_name=file_name, note=note)
@@ -215,6 +218,7 @@ def prepare_photo(source: Source, *, file_name: str | None = None) -> PreparedFi
 def set_photo(db: Database, blobs_dir: Path, client_id: uuid.UUID, source: Source, *,
               file_name: str | None = None, note: str | None = None) -> DocumentDTO:
     """Make the client's photo from a picture (downscaled); the previous photo is archived, not removed."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     with db.session() as s:
         _writable_client(s, client_id)  # before the costly resize: a wrong client fails fast
     return store_photo(db, blobs_dir, client_id, prepare_photo(source, file_name=file_name), note=note)
@@ -223,6 +227,7 @@ def set_photo(db: Database, blobs_dir: Path, client_id: uuid.UUID, source: Sourc
 def store_photo(db: Database, blobs_dir: Path, client_id: uuid.UUID, photo: PreparedFile, *,
                 note: str | None = None) -> DocumentDTO:
     """Store a photo made by `prepare_photo` as the client's one live photo (the previous is archived)."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     if photo.media_type != "image/jpeg" or sniff_media_type(photo.data[:16]) != "image/jpeg":
         raise ValueError("store_photo takes what prepare_photo made")
     note = _clean_note(note)
@@ -245,6 +250,7 @@ def store_photo(db: Database, blobs_dir: Path, client_id: uuid.UUID, photo: Prep
 def store_prepared(db: Database, blobs_dir: Path, client_id: uuid.UUID, prepared: PreparedFile, kind: str,
                    note: str | None = None) -> DocumentDTO:
     """Store what `prepare_document` or `prepare_photo` checked, once the client exists."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     if kind == PHOTO:
         return store_photo(db, blobs_dir, client_id, prepared, note=note)
     return add_document(db, blobs_dir, client_id, prepared.data, kind, note, file_name=prepared.file_name)
@@ -252,11 +258,13 @@ def store_prepared(db: Database, blobs_dir: Path, client_id: uuid.UUID, prepared
 
 def archive_document(db: Database, document_id: uuid.UUID) -> None:
     """Tombstone: the document leaves the client's list; its row, history and content are kept."""
+    guard.check_row(db, CLIENT_EDIT, ClientDocument, document_id)
     _set_deleted(db, document_id, True)
 
 
 def restore_document(db: Database, document_id: uuid.UUID) -> None:
     """Bring an archived document back (a restored photo archives the live one: one photo at a time)."""
+    guard.check_row(db, CLIENT_EDIT, ClientDocument, document_id)
     with db.session() as s:
         doc = _get(s, document_id)
         if doc.deleted and doc.kind == PHOTO:
@@ -278,6 +286,7 @@ def _set_deleted(db: Database, document_id: uuid.UUID, flag: bool) -> None:
 def list_documents(db: Database, client_id: uuid.UUID, *, include_archived: bool = False,
                    photos: bool = False) -> list[DocumentDTO]:
     """The client's documents, newest first (photos only with `photos=True`)."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     stmt = select(ClientDocument).where(ClientDocument.client_id == client_id)
     if not include_archived:
         stmt = stmt.where(ClientDocument.deleted.is_(False))
@@ -289,11 +298,13 @@ def list_documents(db: Database, client_id: uuid.UUID, *, include_archived: bool
 
 
 def get_document(db: Database, document_id: uuid.UUID) -> DocumentDTO:
+    guard.check_row(db, CLIENT_VIEW, ClientDocument, document_id)
     with db.session() as s:
         return _dto(_get(s, document_id))
 
 
 def current_photo(db: Database, client_id: uuid.UUID) -> DocumentDTO | None:
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     with db.session() as s:
         doc = s.scalars(_live(client_id, PHOTO).order_by(ClientDocument.created_at.desc()).limit(1)).first()
         return _dto(doc) if doc is not None else None
@@ -301,16 +312,19 @@ def current_photo(db: Database, client_id: uuid.UUID) -> DocumentDTO | None:
 
 def photo_bytes(db: Database, blobs_dir: Path, client_id: uuid.UUID) -> bytes | None:
     """The client's live photo (JPEG bytes, checked against its hash), or None when there is none."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     photo = current_photo(db, client_id)
     return BlobStore(blobs_dir).read(photo.sha256) if photo is not None else None
 
 
 def document_bytes(db: Database, blobs_dir: Path, document_id: uuid.UUID) -> bytes:
+    guard.check_row(db, CLIENT_VIEW, ClientDocument, document_id)
     return BlobStore(blobs_dir).read(get_document(db, document_id).sha256)
 
 
 def export_document(db: Database, blobs_dir: Path, document_id: uuid.UUID, target: Path) -> Path:
     """Copy the document to `target` (checked against its hash; written to a temp file and renamed)."""
+    guard.check_row(db, CLIENT_VIEW, ClientDocument, document_id)
     doc = get_document(db, document_id)
     return BlobStore(blobs_dir).copy_to(doc.sha256, Path(target))
 

@@ -39,6 +39,8 @@ from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _, format_date_short
 from atensi_desktop.progress import Progress
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_EDIT, CLIENT_MERGE, CLIENT_VIEW
 from atensi_desktop.services.clients import EDITABLE, ClientDTO, get_client, validate_client
 from atensi_desktop.services.households import check_single_head
 
@@ -933,6 +935,7 @@ def review_list(db: Database, *, limit: int = 200, offset: int = 0) -> list[Dupl
     sex unknown), whose names are at least REVIEW_NAME_MIN alike. Pairs marked "bukan duplikat" are left
     out. Ordered by score (highest first), then the ids, so every replica shows the same list.
     """
+    guard.check(db, CLIENT_MERGE)
     pairs: _Pairs = {}
     with db.session() as s:
         decided = _distinct_pairs(s)
@@ -965,6 +968,7 @@ def mark_distinct(db: Database, a: uuid.UUID, b: uuid.UUID, note: str | None = N
 
     A tombstoned decision is revived; repeating the call changes nothing (and writes no version).
     """
+    guard.check(db, CLIENT_MERGE)
     if a == b:
         raise UserError(_("Pilih dua klien yang berbeda."))
     low, high = _ordered_pair(a, b)
@@ -989,6 +993,7 @@ def mark_distinct(db: Database, a: uuid.UUID, b: uuid.UUID, note: str | None = N
 
 def unmark_distinct(db: Database, a: uuid.UUID, b: uuid.UUID) -> None:
     """Withdraw a "bukan duplikat" decision (tombstone): the pair may show up for review again."""
+    guard.check(db, CLIENT_MERGE)
     with db.session() as s:
         decision = s.get(DuplicateDecision, pair_id(a, b))
         if decision is not None and not decision.deleted:
@@ -1008,6 +1013,8 @@ def merge(db: Database, survivor_id: uuid.UUID, loser_id: uuid.UUID, *,
     `take` maps an editable field to "survivor" (the default) or "loser". The merged record is validated
     like any edit: a merge that would make it invalid is refused with the field named.
     """
+    guard.check(db, CLIENT_MERGE, client_id=survivor_id)
+    guard.check(db, CLIENT_MERGE, client_id=loser_id)
     take = dict(take or {})
     for key, side in take.items():
         if key not in EDITABLE:
@@ -1062,6 +1069,7 @@ def _check_merge(s: Session, survivor: Client, loser: Client) -> None:
 
 def unmerge(db: Database, loser_id: uuid.UUID) -> ClientDTO:
     """Undo a merge: `merged_into = None` (one version). Field values copied onto the survivor stay."""
+    guard.check(db, CLIENT_MERGE, client_id=loser_id)
     with db.session() as s:
         loser = _get(s, loser_id)
         if loser.merged_into is not None:
@@ -1295,6 +1303,7 @@ def entry_differences(db: Database, existing_id: uuid.UUID, values: Mapping[str,
     """The fields where `values` (typed in a new-client form) differ from the existing client, in form
     order, with their texts and what `merge_entry` keeps by default. Fields left empty in the form and
     fields equal to the record are left out."""
+    guard.check(db, CLIENT_VIEW, client_id=existing_id)
     entered = _clean_entry(values)
     with db.session() as s:
         client = _get(s, existing_id)
@@ -1332,6 +1341,7 @@ def merge_entry(db: Database, existing_id: uuid.UUID, values: Mapping[str, Any],
     household): a refusal names the field and writes nothing. Every changed field is an ordinary edit
     (a version) of the existing client; no client row is created. Returns the client, with warnings.
     """
+    guard.check(db, CLIENT_EDIT, client_id=existing_id)
     take = dict(take or {})
     _check_take(take)
     entered = _clean_entry(values)

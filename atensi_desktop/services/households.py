@@ -27,6 +27,8 @@ from atensi_desktop.domain.nip import check_no_kk
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_CREATE, CLIENT_EDIT, CLIENT_VIEW
 
 HEAD = "kepala_keluarga"
 FIELDS = ("no_kk", "address", "wilayah_code")
@@ -188,6 +190,7 @@ def _detail(db: Database, session: Session, household: Household, today: dt.date
 
 def household_detail(db: Database, household_id: uuid.UUID, *, today: dt.date | None = None) -> HouseholdDetail:
     """One household with its members (archived members too, flagged; merged clients left out)."""
+    guard.check(db, CLIENT_VIEW)
     with db.session() as s:
         return _detail(db, s, _household(s, household_id), today)
 
@@ -215,6 +218,7 @@ def no_kk_of_clients(db: Database, client_ids: Iterable[uuid.UUID]) -> dict[uuid
 
 def find_household(db: Database, no_kk: str) -> HouseholdSummary | None:
     """The live household with this No. KK (validated first: a malformed number is a ValidationError)."""
+    guard.check(db, CLIENT_VIEW)
     number = validate_no_kk(no_kk).no_kk
     with db.session() as s:
         hid = existing_households(db, [number], session=s).get(number)
@@ -293,6 +297,7 @@ def _refuse_taken_no_kk(db: Database, session: Session, no_kk: str | None, own: 
 
 def create_household(db: Database, values: Mapping[str, Any]) -> HouseholdDetail:
     """A new, empty household. A No. KK another live household has is refused (HouseholdExistsError)."""
+    guard.check(db, CLIENT_CREATE)
     clean, warnings = validate_household(db, values)
     with db.session() as s:
         _refuse_taken_no_kk(db, s, clean.get("no_kk"), None)
@@ -305,6 +310,7 @@ def create_household(db: Database, values: Mapping[str, Any]) -> HouseholdDetail
 
 def update_household(db: Database, household_id: uuid.UUID, changes: Mapping[str, Any]) -> HouseholdDetail:
     """Change No. KK, address or wilayah; only fields whose value really changes become versions."""
+    guard.check(db, CLIENT_EDIT)
     clean, warnings = validate_household(db, changes)
     with db.session() as s:
         household = _household(s, household_id, lock=True)
@@ -321,6 +327,7 @@ def update_household(db: Database, household_id: uuid.UUID, changes: Mapping[str
 
 def archive_household(db: Database, household_id: uuid.UUID) -> None:
     """Tombstone an empty household (no live members); one with members is refused."""
+    guard.check(db, CLIENT_EDIT)
     with db.session() as s:
         household = _household(s, household_id, lock=True)
         count = len(s.scalars(select(Client.id).where(*_live_member_terms(household.id))).all())
@@ -334,6 +341,7 @@ def archive_household(db: Database, household_id: uuid.UUID) -> None:
 
 def restore_household(db: Database, household_id: uuid.UUID) -> None:
     """Bring an archived household back (its No. KK must not have been given to another one meanwhile)."""
+    guard.check(db, CLIENT_EDIT)
     with db.session() as s:
         household = _household(s, household_id, lock=True)
         if household.deleted:
@@ -345,6 +353,7 @@ def restore_household(db: Database, household_id: uuid.UUID) -> None:
 
 def add_member(db: Database, household_id: uuid.UUID, client_id: uuid.UUID, relation: str) -> HouseholdDetail:
     """Make a registered client (not yet in a household) a member with `relation` to the head."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     with db.session() as s:
         household = _household(s, household_id, lock=True)
         _refuse_archived(household)
@@ -378,6 +387,7 @@ def move_member(db: Database, client_id: uuid.UUID, *, to_household_id: uuid.UUI
     """Move a client to another household, named by id or by No. KK. `relation` is the client's relation to
     the new head (None keeps the present one). With `create`, a No. KK no household has yet makes a new
     household (with `address`/`wilayah_code`, by default the client's own)."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     if (to_household_id is None) == (to_no_kk is None):
         raise ValueError("name the target household by id or by No. KK, not both")
     number = validate_no_kk(to_no_kk).no_kk if to_no_kk is not None else None
@@ -423,6 +433,7 @@ def move_member(db: Database, client_id: uuid.UUID, *, to_household_id: uuid.UUI
 def remove_member(db: Database, client_id: uuid.UUID) -> uuid.UUID | None:
     """Take a client out of its household (household_id and relation cleared; the client is kept).
     Returns the household it left (None when it had none)."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     with db.session() as s:
         client = _client(s, client_id)
         left = client.household_id
@@ -436,6 +447,7 @@ def remove_member(db: Database, client_id: uuid.UUID) -> uuid.UUID | None:
 
 def set_relation(db: Database, client_id: uuid.UUID, relation: str) -> HouseholdDetail:
     """Change a member's relation to the head (making someone the head refuses while another is the head)."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     with db.session() as s:
         client = _client(s, client_id)
         if client.household_id is None:
@@ -456,6 +468,7 @@ def set_head(db: Database, household_id: uuid.UUID, client_id: uuid.UUID, *,
              former_head_relation: str | None = None) -> HouseholdDetail:
     """Make a member the head. The present head (if any) takes `former_head_relation` (required then: the
     old head's relation to the new one, e.g. 'suami' or 'orang_tua'; 'kepala_keluarga' is refused)."""
+    guard.check(db, CLIENT_EDIT, client_id=client_id)
     with db.session() as s:
         household = _household(s, household_id, lock=True)
         _refuse_archived(household)

@@ -34,6 +34,8 @@ from atensi_desktop.db.models import (
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CASE_EDIT, CLIENT_VIEW
 from atensi_desktop.services.casework_common import check_worker
 from atensi_desktop.sync.ids import uuid7
 
@@ -252,6 +254,7 @@ def draft_plan_from_assessment(db: Database, assessment_id: uuid.UUID,
     """A draft plan for a finished asesmen: one goal per need the mapper knows (in the asesmen's order) with
     its activities; the responsible worker is `worker_id`, else the case's worker. Needs the mapper does
     not know come back in `unmapped_needs` for the worker to plan by hand."""
+    guard.check_row(db, CASE_EDIT, Assessment, assessment_id)
     today = today or dt.date.today()
     with db.session() as s:
         assessment = s.get(Assessment, assessment_id)
@@ -302,6 +305,7 @@ def draft_plan_from_form(db: Database, assessment_id: uuid.UUID, *, worker_id: u
     in the form's needs checklist (never its free text), each mapped through the option's `maps_to`
     (`forms.needs`); codes the form does not link fall back to refdata codes. A form version that is no
     longer shipped falls back to `read_needs` and `default_needs_mapper`."""
+    guard.check_row(db, CASE_EDIT, Assessment, assessment_id)
     from atensi_desktop.errors import AtensiError
     from atensi_desktop.forms import shipped_forms
     from atensi_desktop.forms.needs import chosen_needs, need_options
@@ -337,6 +341,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 # --- read ------------------------------------------------------------------------------------------------
 
 def get_plan(db: Database, plan_id: uuid.UUID) -> PlanDTO:
+    guard.check_row(db, CLIENT_VIEW, InterventionPlan, plan_id)
     with db.session() as s:
         plan = s.get(InterventionPlan, plan_id)
         if plan is None:
@@ -345,6 +350,7 @@ def get_plan(db: Database, plan_id: uuid.UUID) -> PlanDTO:
 
 
 def plans_for_client(db: Database, client_id: uuid.UUID, *, include_archived: bool = False) -> list[PlanDTO]:
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
     query = select(InterventionPlan).where(InterventionPlan.client_id == client_id)
     if not include_archived:
         query = query.where(InterventionPlan.deleted == false())
@@ -357,6 +363,7 @@ def plans_for_client(db: Database, client_id: uuid.UUID, *, include_archived: bo
 
 def add_goal(db: Database, plan_id: uuid.UUID, values: Mapping[str, Any]) -> GoalDTO:
     """Add a goal (keys of GOAL_FIELDS; `goal` and `horizon` required) at the end of the plan."""
+    guard.check_row(db, CASE_EDIT, InterventionPlan, plan_id)
     with db.session() as s:
         plan = _editable_plan(s, plan_id)
         clean = validate_goal({"status": "direncanakan", **values})
@@ -370,6 +377,7 @@ def add_goal(db: Database, plan_id: uuid.UUID, values: Mapping[str, Any]) -> Goa
 
 def update_goal(db: Database, goal_id: uuid.UUID, changes: Mapping[str, Any]) -> GoalDTO:
     """Change some fields of a goal; on an approved plan only its `status` (progress) may change."""
+    guard.check_row(db, CASE_EDIT, InterventionGoal, goal_id)
     with db.session() as s:
         goal = _live(s, InterventionGoal, goal_id)
         _check_change_allowed(s, goal.plan_id, changes)
@@ -384,6 +392,7 @@ def update_goal(db: Database, goal_id: uuid.UUID, changes: Mapping[str, Any]) ->
 
 def archive_goal(db: Database, goal_id: uuid.UUID) -> None:
     """Tombstone a goal of a draft plan; its activities are hidden with it (and kept)."""
+    guard.check_row(db, CASE_EDIT, InterventionGoal, goal_id)
     with db.session() as s:
         goal = _live(s, InterventionGoal, goal_id)
         _editable_plan(s, goal.plan_id)
@@ -391,6 +400,7 @@ def archive_goal(db: Database, goal_id: uuid.UUID) -> None:
 
 
 def add_activity(db: Database, goal_id: uuid.UUID, values: Mapping[str, Any]) -> ActivityDTO:
+    guard.check_row(db, CASE_EDIT, InterventionGoal, goal_id)
     with db.session() as s:
         goal = _live(s, InterventionGoal, goal_id)
         _editable_plan(s, goal.plan_id)
@@ -406,6 +416,7 @@ def add_activity(db: Database, goal_id: uuid.UUID, values: Mapping[str, Any]) ->
 
 
 def update_activity(db: Database, activity_id: uuid.UUID, changes: Mapping[str, Any]) -> ActivityDTO:
+    guard.check_row(db, CASE_EDIT, InterventionActivity, activity_id)
     with db.session() as s:
         act = _live(s, InterventionActivity, activity_id)
         _check_change_allowed(s, act.plan_id, changes)
@@ -421,6 +432,7 @@ def update_activity(db: Database, activity_id: uuid.UUID, changes: Mapping[str, 
 
 
 def archive_activity(db: Database, activity_id: uuid.UUID) -> None:
+    guard.check_row(db, CASE_EDIT, InterventionActivity, activity_id)
     with db.session() as s:
         act = _live(s, InterventionActivity, activity_id)
         _editable_plan(s, act.plan_id)
@@ -433,6 +445,7 @@ def approve_plan(db: Database, plan_id: uuid.UUID, *, worker_id: uuid.UUID | Non
                  approved_on: dt.date | None = None) -> PlanDTO:
     """Approve a draft plan. Refused (ValidationError naming each gap) while the plan has no goal, a goal
     has no activity, or an activity has no responsible worker or no ATENSI/SPM service."""
+    guard.check_row(db, CASE_EDIT, InterventionPlan, plan_id)
     with db.session() as s:
         plan = _editable_plan(s, plan_id)
         dto = _plan_dto(s, plan)
@@ -463,6 +476,7 @@ def approve_plan(db: Database, plan_id: uuid.UUID, *, worker_id: uuid.UUID | Non
 
 def revise_plan(db: Database, plan_id: uuid.UUID) -> PlanDTO:
     """Back to draft, so goals and activities can be changed (the approval stays in the history)."""
+    guard.check_row(db, CASE_EDIT, InterventionPlan, plan_id)
     with db.session() as s:
         plan = _live(s, InterventionPlan, plan_id)
         if plan.status != PLAN_DRAFT:
@@ -475,6 +489,7 @@ def revise_plan(db: Database, plan_id: uuid.UUID) -> PlanDTO:
 
 def archive_plan(db: Database, plan_id: uuid.UUID) -> None:
     """Tombstone the plan (its goals and activities are hidden with it, and kept)."""
+    guard.check_row(db, CASE_EDIT, InterventionPlan, plan_id)
     with db.session() as s:
         _live(s, InterventionPlan, plan_id).deleted = True
 

@@ -14,6 +14,8 @@ from atensi_desktop.domain.names import fold
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import _
 from atensi_desktop.refdata import legal_basis_default, ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import OFFICE_SETTINGS
 from atensi_desktop.sync.ids import uuid7
 
 _SKIP_WORDS = {"dan", "di", "ke", "dari", "the", "of"}
@@ -279,6 +281,7 @@ def _apply(office: Office, data: OfficeInput) -> None:
 
 def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | None = None) -> SetupResult:
     """First run: create (or update) this installation's office, its first worker and the first user."""
+    guard.check(db, OFFICE_SETTINGS)
     problems: dict[str, str] = {}
     try:
         data = validate_office(office)
@@ -327,6 +330,7 @@ def setup_installation(db: Database, office: OfficeInput, worker: WorkerInput | 
 
 def update_office(db: Database, office_id: uuid.UUID, data: OfficeInput) -> OfficeDTO:
     """Save an office's values (all of them: start from `office_input_from`); validated as `validate_office`."""
+    guard.check(db, OFFICE_SETTINGS)
     clean = validate_office(data)
     with db.session() as s:
         row = s.get(Office, office_id)
@@ -343,6 +347,7 @@ def create_office(db: Database, data: OfficeInput) -> OfficeDTO:
 
     This installation's own office is made by `setup_installation`, never here.
     """
+    guard.check(db, OFFICE_SETTINGS)
     clean = validate_office(data)
     with db.session() as s:
         _refuse_taken_code(s, clean.code, None)
@@ -403,6 +408,7 @@ def archive_office(db: Database, office_id: uuid.UUID) -> None:
     """Tombstone another office (one no longer worked with): hidden from the lists, kept with its history, and
     still named on the cases and referrals that mention it. This installation's own office and an office
     with active workers are refused."""
+    guard.check(db, OFFICE_SETTINGS)
     with db.session() as s:
         office = s.get(Office, office_id)
         if office is None:
@@ -424,6 +430,7 @@ def archive_office(db: Database, office_id: uuid.UUID) -> None:
 
 def restore_office(db: Database, office_id: uuid.UUID) -> None:
     """Bring an archived office back (refused if another office took its code meanwhile)."""
+    guard.check(db, OFFICE_SETTINGS)
     with db.session() as s:
         office = s.get(Office, office_id)
         if office is None:

@@ -25,6 +25,8 @@ from atensi_desktop.db.models.casework import Referral, ReferralEvent
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CASE_EDIT, CLIENT_VIEW
 from atensi_desktop.services.casework_common import (
     case_of_client,
     check_worker,
@@ -180,6 +182,7 @@ def create_referral(db: Database, client_id: uuid.UUID, values: Mapping[str, Any
                     today: dt.date | None = None) -> ReferralDTO:
     """Record a referral of a client (optionally within one of the client's cases, `case_id`) with status
     dikirim and its first event on `sent_on` (default today)."""
+    guard.check(db, CASE_EDIT, client_id=client_id)
     clean = validate_referral(values, today=today)
     with db.session() as s:
         writable_client(s, client_id)
@@ -199,6 +202,7 @@ def update_referral(db: Database, referral_id: uuid.UUID, changes: Mapping[str, 
                     today: dt.date | None = None) -> ReferralDTO:
     """Correct fields of a referral (EDITABLE_FIELDS; the status moves only by change_status). The date it
     was sent can be corrected while it is still dikirim; its first event follows."""
+    guard.check_row(db, CASE_EDIT, Referral, referral_id)
     reject_unknown(changes, EDITABLE_FIELDS, "editable referral")
     with db.session() as s:
         referral = _live(s, referral_id)
@@ -232,6 +236,7 @@ def change_status(db: Database, referral_id: uuid.UUID, status: str, *, on: dt.d
     Refused (UserError, nothing written): a move other than dikirim -> diterima | ditolak or
     diterima -> selesai | ditolak; a date in the future or before the referral's previous status;
     ditolak without a note saying why."""
+    guard.check_row(db, CASE_EDIT, Referral, referral_id)
     today = today or dt.date.today()
     problems: dict[str, str] = {}
     day = coerce_date(on, "on", problems) or (today if "on" not in problems else None)
@@ -280,6 +285,7 @@ def change_status(db: Database, referral_id: uuid.UUID, status: str, *, on: dt.d
 
 def archive_referral(db: Database, referral_id: uuid.UUID) -> None:
     """Tombstone a referral recorded by mistake (its events are hidden with it, and kept)."""
+    guard.check_row(db, CASE_EDIT, Referral, referral_id)
     with db.session() as s:
         _live(s, referral_id).deleted = True
 
@@ -288,6 +294,7 @@ def archive_referral(db: Database, referral_id: uuid.UUID) -> None:
 
 def get_referral(db: Database, referral_id: uuid.UUID) -> ReferralDTO:
     """A referral with its events, oldest first (archived referrals too, marked `archived`)."""
+    guard.check_row(db, CLIENT_VIEW, Referral, referral_id)
     with db.session() as s:
         referral = s.get(Referral, referral_id)
         if referral is None:
@@ -300,6 +307,8 @@ def list_referrals(db: Database, *, client_id: uuid.UUID | None = None, case_id:
                    include_archived: bool = False, limit: int | None = None) -> list[ReferralDTO]:
     """Referrals, newest sent first, of a client, a case, or the whole office, optionally with the given
     status(es) and direction (without their events: get_referral has them)."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
+    guard.check_case(db, CLIENT_VIEW, case_id)
     query = (select(Referral, Client.name, Client.display_id).join(Client, Client.id == Referral.client_id)
              .order_by(Referral.sent_on.desc(), Referral.created_at.desc(), Referral.id.desc()))
     if client_id is not None:

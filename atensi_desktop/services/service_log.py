@@ -77,6 +77,8 @@ from atensi_desktop.db.models import (
 from atensi_desktop.errors import NotFoundError, StorageError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _, format_date_short, format_number
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_VIEW, SERVICE_ADD
 from atensi_desktop.sync.ids import uuid7
 
 KIND_LISTS = {"atensi": "atensi_services", "spm": "spm_services", "rehab": "rehab_forms"}
@@ -804,6 +806,7 @@ def add_entry(db: Database, values: Mapping[str, Any], today: dt.date | None = N
     """Record one service (checked by `check_entry`); the warnings come back on the result. Refused with
     ServiceRuleError naming every error. The provider office defaults to this installation's office, the
     author (`entered_by`) to the worker of the signed-in user."""
+    guard.check(db, SERVICE_ADD, client_id=guard.as_uuid(values.get("client_id")))
     with db.session() as s:
         values = _with_defaults(s, db, values)
         res = evaluate(s, values, today)
@@ -819,6 +822,7 @@ def amend_entry(db: Database, entry_id: uuid.UUID, changes: Mapping[str, Any], r
                 entered_by: uuid.UUID | None = None, today: dt.date | None = None) -> ServiceEntryDTO:
     """Correct an entry: a new "koreksi" entry with the original's values changed by `changes`, checked by
     the same rule, pointing to the original (`amends_id`); the original's attachments are carried over."""
+    guard.check_row(db, SERVICE_ADD, ServiceEntry, entry_id)
     reason_text = _reason(reason)
     if "client_id" in changes:
         raise ServiceRuleError({"client_id": _(
@@ -853,6 +857,7 @@ def _same(old: Any, new: Any) -> bool:
 def cancel_entry(db: Database, entry_id: uuid.UUID, reason: str, *,
                  entered_by: uuid.UUID | None = None) -> ServiceEntryDTO:
     """Cancel ("batal") an entry: a new entry that carries the original's values and points to it."""
+    guard.check_row(db, SERVICE_ADD, ServiceEntry, entry_id)
     reason_text = _reason(reason)
     with db.session() as s:
         original = _amendable(s, entry_id)
@@ -916,6 +921,7 @@ def _amendable(s: Session, entry_id: uuid.UUID) -> ServiceEntry:
 # --- read ------------------------------------------------------------------------------------------------
 
 def get_entry(db: Database, entry_id: uuid.UUID) -> ServiceEntryDTO:
+    guard.check_row(db, CLIENT_VIEW, ServiceEntry, entry_id)
     with db.session() as s:
         row = s.get(ServiceEntry, entry_id)
         if row is None:
@@ -931,6 +937,8 @@ def list_entries(db: Database, client_id: uuid.UUID | None = None, case_id: uuid
                  offset: int = 0) -> list[ServiceEntryDTO]:
     """A client's (or case's, or distribution's) service entries, newest first. `effective_only`: only what
     counts now (no superseded entries, no cancellations); else everything, each marked `superseded`."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
+    guard.check_case(db, CLIENT_VIEW, case_id)
     amended = _amended()
     query = select(ServiceEntry, amended.label("superseded")).where(ServiceEntry.deleted == false())
     if client_id is not None:
@@ -955,6 +963,7 @@ def list_entries(db: Database, client_id: uuid.UUID | None = None, case_id: uuid
 
 def entry_history(db: Database, entry_id: uuid.UUID) -> list[ServiceEntryDTO]:
     """The chain of an entry: the original first, then each correction or cancellation in turn."""
+    guard.check_row(db, CLIENT_VIEW, ServiceEntry, entry_id)
     with db.session() as s:
         row = s.get(ServiceEntry, entry_id)
         if row is None:
@@ -978,6 +987,7 @@ def add_attachment(db: Database, blobs_dir: Path, entry_id: uuid.UUID, source: P
                    *, file_name: str | None = None, note: str | None = None) -> AttachmentDTO:
     """Attach a proof (photo of a receipt, tanda terima, kuitansi: PDF, JPEG or PNG) to an entry; the bytes
     go to the blob store once, written before the row (as for client documents)."""
+    guard.check_row(db, SERVICE_ADD, ServiceEntry, entry_id)
     from atensi_desktop.services.documents import sniff_media_type
 
     if kind not in ATTACHMENT_KINDS and kind not in ref_list("document_kinds"):
@@ -1017,6 +1027,7 @@ def add_attachment(db: Database, blobs_dir: Path, entry_id: uuid.UUID, source: P
 
 
 def list_attachments(db: Database, entry_id: uuid.UUID) -> list[AttachmentDTO]:
+    guard.check_row(db, CLIENT_VIEW, ServiceEntry, entry_id)
     with db.session() as s:
         rows = s.scalars(select(ServiceAttachment).where(ServiceAttachment.entry_id == entry_id,
                                                          ServiceAttachment.deleted == false())
@@ -1025,6 +1036,7 @@ def list_attachments(db: Database, entry_id: uuid.UUID) -> list[AttachmentDTO]:
 
 
 def attachment_bytes(db: Database, blobs_dir: Path, attachment_id: uuid.UUID) -> bytes:
+    guard.check_row(db, CLIENT_VIEW, ServiceAttachment, attachment_id)
     with db.session() as s:
         row = s.get(ServiceAttachment, attachment_id)
         if row is None:

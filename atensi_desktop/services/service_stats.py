@@ -28,6 +28,8 @@ from sqlalchemy.orm import aliased
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import Client, Office, ServiceEntry, Worker
 from atensi_desktop.i18n import current_language
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_VIEW
 
 CANCELLED = "batal"
 MAX_MONTHS = 60
@@ -145,6 +147,7 @@ def service_page(db: Database, query: ServiceListQuery = ServiceListQuery(), *, 
                  limit: int = PAGE_SIZE) -> list[ServiceRow]:
     """Up to `limit` entries matching `query`, newest recorded first, starting after the entry `before`
     (the last one of the previous page; None for the first page)."""
+    guard.check(db, CLIENT_VIEW)
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"limit must be 1..{MAX_PAGE}")
     later = aliased(ServiceEntry)
@@ -157,7 +160,7 @@ def service_page(db: Database, query: ServiceListQuery = ServiceListQuery(), *, 
             .join(Client, Client.id == e.client_id)
             .outerjoin(Worker, Worker.id == e.provider_worker_id)
             .outerjoin(Office, Office.id == e.provider_office_id)
-            .where(e.deleted == false()))
+            .where(e.deleted == false(), *guard.reach_terms(db)))
     if query.effective_only:
         stmt = stmt.where(e.entry_type != CANCELLED, ~amended)
     if query.since is not None:

@@ -25,6 +25,8 @@ from atensi_desktop.db.models import Client, ClientCase
 from atensi_desktop.db.models.casework import CaseTask
 from atensi_desktop.errors import NotFoundError, UserError, ValidationError
 from atensi_desktop.i18n import N_, _
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CASE_EDIT, CLIENT_VIEW
 from atensi_desktop.services.casework_common import (
     case_of_client,
     check_worker,
@@ -142,6 +144,7 @@ def add_task(db: Database, client_id: uuid.UUID, values: Mapping[str, Any], *,
              today: dt.date | None = None) -> TaskDTO:
     """A new open task of a client (keys of TASK_FIELDS; `title` and `due_on` required, `kind` default
     tugas). Without a `worker_id`, the worker of the case (when one is given) is responsible."""
+    guard.check(db, CASE_EDIT, client_id=client_id)
     clean = validate_task(values, today=today)
     with db.session() as s:
         writable_client(s, client_id)
@@ -158,6 +161,7 @@ def add_task(db: Database, client_id: uuid.UUID, values: Mapping[str, Any], *,
 def update_task(db: Database, task_id: uuid.UUID, changes: Mapping[str, Any], *,
                 today: dt.date | None = None) -> TaskDTO:
     """Change the kind, title, due date, responsible worker or note of a task (e.g. to move a visit)."""
+    guard.check_row(db, CASE_EDIT, CaseTask, task_id)
     reject_unknown(changes, EDITABLE_FIELDS, "editable task")
     with db.session() as s:
         task = _live(s, task_id)
@@ -177,6 +181,7 @@ def complete_task(db: Database, task_id: uuid.UUID, *, done_on: dt.date | str | 
                   today: dt.date | None = None) -> TaskDTO:
     """Mark a task done on `done_on` (default today; not in the future) by `worker_id`; `note` replaces the
     task's note when given (what was done)."""
+    guard.check_row(db, CASE_EDIT, CaseTask, task_id)
     today = today or dt.date.today()
     problems: dict[str, str] = {}
     day = coerce_date(done_on, "done_on", problems) or (today if "done_on" not in problems else None)
@@ -200,6 +205,7 @@ def complete_task(db: Database, task_id: uuid.UUID, *, done_on: dt.date | str | 
 
 def reopen_task(db: Database, task_id: uuid.UUID) -> TaskDTO:
     """Open a done task again (its done date stays in the history)."""
+    guard.check_row(db, CASE_EDIT, CaseTask, task_id)
     with db.session() as s:
         task = _live(s, task_id)
         if task.done_on is None:
@@ -213,6 +219,7 @@ def reopen_task(db: Database, task_id: uuid.UUID) -> TaskDTO:
 
 def archive_task(db: Database, task_id: uuid.UUID) -> None:
     """Tombstone a task made by mistake or no longer needed (kept, with its history)."""
+    guard.check_row(db, CASE_EDIT, CaseTask, task_id)
     with db.session() as s:
         _live(s, task_id).deleted = True
 
@@ -224,6 +231,7 @@ def schedule_aftercare(db: Database, case_id: uuid.UUID, start: dt.date | str, e
 
     Refused while the case is not terminated (stage terminasi or bimbingan lanjut, or a closing date), when
     `start` is before the case was closed, and while the case still has open bimbingan lanjut visits."""
+    guard.check_row(db, CASE_EDIT, ClientCase, case_id)
     today = today or dt.date.today()
     problems: dict[str, str] = {}
     first = coerce_date(start, "start", problems)
@@ -275,6 +283,7 @@ def schedule_aftercare(db: Database, case_id: uuid.UUID, start: dt.date | str, e
 # --- read ------------------------------------------------------------------------------------------------
 
 def get_task(db: Database, task_id: uuid.UUID) -> TaskDTO:
+    guard.check_row(db, CLIENT_VIEW, CaseTask, task_id)
     with db.session() as s:
         task = s.get(CaseTask, task_id)
         if task is None:
@@ -285,6 +294,8 @@ def get_task(db: Database, task_id: uuid.UUID) -> TaskDTO:
 def list_tasks(db: Database, *, client_id: uuid.UUID | None = None, case_id: uuid.UUID | None = None,
                include_done: bool = True, include_archived: bool = False) -> list[TaskDTO]:
     """Tasks of a client or a case: open ones first by due date, then done ones, latest done first."""
+    guard.check(db, CLIENT_VIEW, client_id=client_id)
+    guard.check_case(db, CLIENT_VIEW, case_id)
     if client_id is None and case_id is None:
         raise ValueError("list_tasks needs a client_id or a case_id")
     query = select(CaseTask)
@@ -310,13 +321,15 @@ def tasks_due(db: Database, worker_id: uuid.UUID | None = None, today: dt.date |
     """The "Hari ini" list: open tasks (of `worker_id`, or of everybody) that are overdue or due today, and
     with `horizon_days` > 0 those due in the next days. Tasks of archived clients or cases are left out.
     `limit` caps the rows of each group (the counts stay exact)."""
+    guard.check(db, CLIENT_VIEW)
     today = today or dt.date.today()
     if horizon_days < 0:
         raise ValueError("horizon_days must be 0 or more")
     last = today + dt.timedelta(days=horizon_days)
     kase = aliased(ClientCase)
     conds = [CaseTask.done_on.is_(None), CaseTask.deleted == false(), CaseTask.due_on <= last,
-             Client.deleted == false(), or_(CaseTask.case_id.is_(None), kase.deleted == false())]
+             Client.deleted == false(), or_(CaseTask.case_id.is_(None), kase.deleted == false()),
+             *guard.reach_terms(db)]
     if worker_id is not None:
         conds.append(CaseTask.worker_id == worker_id)
 

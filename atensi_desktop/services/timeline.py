@@ -38,6 +38,8 @@ from atensi_desktop.db.models.casework import CaseNote, CaseTask, Referral, Refe
 from atensi_desktop.errors import NotFoundError
 from atensi_desktop.i18n import N_, _, format_date_short, format_number
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import CLIENT_VIEW
 from atensi_desktop.services import assessments as assessment_svc
 from atensi_desktop.services import casenotes, referrals, tasks
 from atensi_desktop.services.casework_common import worker_names
@@ -95,6 +97,10 @@ def case_timeline(db: Database, case_id: uuid.UUID | None = None, client_id: uui
     """The events of a case (`case_id`) or of a client and all its cases (`client_id`, with the records of
     clients merged into it), newest first, optionally only of the given `kinds` (KINDS codes) and at most
     `limit` of them."""
+    if client_id is not None:
+        guard.check(db, CLIENT_VIEW, client_id=client_id)
+    if case_id is not None:
+        guard.check_row(db, CLIENT_VIEW, ClientCase, case_id)
     if case_id is None and client_id is None:
         raise ValueError("case_timeline needs a case_id or a client_id")
     wanted = set(KINDS) if kinds is None else set(kinds)

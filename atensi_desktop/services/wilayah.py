@@ -28,6 +28,8 @@ from atensi_desktop.domain.nik import NikCheck, check_nik
 from atensi_desktop.domain.wilayah import LEVEL_NAMES, level_of, lineage, normalize_code, parent_of
 from atensi_desktop.errors import StorageError, UserError
 from atensi_desktop.progress import Progress, null_progress
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import OFFICE_SETTINGS
 
 CHUNK = 5000
 MAX_PROBLEMS = 10
@@ -112,6 +114,7 @@ def import_wilayah(db: Database, path: Path, *, progress: Progress | None = None
     the file or the database); any problem raises UserError naming the lines, database untouched.
     Then one transaction inserts new codes and updates changed names; `progress.cancel()` rolls it back.
     """
+    guard.check(db, OFFICE_SETTINGS)
     progress = progress or null_progress()
     path = Path(path)
     progress.check()

@@ -20,6 +20,8 @@ from atensi_desktop.domain.names import fold
 from atensi_desktop.errors import NotFoundError, ValidationError
 from atensi_desktop.i18n import _
 from atensi_desktop.refdata import ref_list
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import WORKER_MANAGE
 from atensi_desktop.services.office import WORKER_FIELDS, WorkerInput, validate_worker, worker_columns
 
 Status = Literal["active", "inactive", "all"]
@@ -137,6 +139,7 @@ def worker_input_from(worker: WorkerDTO) -> WorkerInput:
 
 def create_worker(db: Database, data: WorkerInput) -> WorkerDTO:
     """Record a worker (active) for `data.office_id`, or for this installation's office when None."""
+    guard.check(db, WORKER_MANAGE)
     clean = validate_worker(data)
     office_id = clean.office_id or db.office_id
     with db.session() as s:
@@ -150,6 +153,7 @@ def create_worker(db: Database, data: WorkerInput) -> WorkerDTO:
 
 def update_worker(db: Database, worker_id: uuid.UUID, data: WorkerInput) -> WorkerDTO:
     """Save all of a worker's values (start from `worker_input_from`); only real changes become versions."""
+    guard.check(db, WORKER_MANAGE)
     clean = validate_worker(data)
     with db.session() as s:
         worker = _get(s, worker_id)
@@ -163,10 +167,12 @@ def update_worker(db: Database, worker_id: uuid.UUID, data: WorkerInput) -> Work
 
 def deactivate_worker(db: Database, worker_id: uuid.UUID) -> WorkerDTO:
     """No longer offered for new cases; the worker and every case naming them stay as they are."""
+    guard.check(db, WORKER_MANAGE)
     return _set_active(db, worker_id, False)
 
 
 def reactivate_worker(db: Database, worker_id: uuid.UUID) -> WorkerDTO:
+    guard.check(db, WORKER_MANAGE)
     return _set_active(db, worker_id, True)
 
 
