@@ -1,5 +1,6 @@
 """The sync subcommands: `office card -o FILE`, `office add-peer FILE [--fingerprint TEKS] [--ganti-kunci]`,
-`office peers [--json]`, `export --to KANTOR … -o FILE [--lengkap]`, `import FILE [--dry-run]`.
+`office peers [--json]`, `export (--to KANTOR … | --case ID) [--passphrase-file F] -o FILE [--lengkap]`,
+`import FILE [--dry-run] [--passphrase-file F]`.
 """
 
 from __future__ import annotations
@@ -39,10 +40,16 @@ def add_sync_commands(sub: argparse._SubParsersAction, global_options: Callable,
     p.add_argument("--json", action="store_true", help="keluaran JSON")
     p.set_defaults(handler=cmd_peers)
 
-    p = sub.add_parser("export", help="tulis berkas sinkronisasi untuk kantor mitra (perubahan yang belum mereka punya)")
+    p = sub.add_parser("export", help="tulis berkas sinkronisasi untuk kantor mitra (perubahan yang belum mereka punya), "
+                                      "atau berkas satu kasus (rujukan atau pindah)")
     global_options(p, suppress=True)
-    p.add_argument("--to", metavar="KANTOR", action="append", required=True,
-                   help="kantor mitra tujuan: ID kantor atau kodenya; boleh diulang")
+    p.add_argument("--to", metavar="KANTOR", action="append", nargs="+",
+                   help="kantor mitra tujuan: ID kantor atau kodenya; boleh lebih dari satu")
+    p.add_argument("--case", metavar="ID",
+                   help="hanya satu klien dengan seluruh riwayatnya (rujukan atau pindah): ID klien atau kasus")
+    p.add_argument("--passphrase-file", metavar="FILE",
+                   help="dengan --case: kunci berkas dengan kata sandi dari baris pertama FILE (paling sedikit "
+                        "12 karakter), untuk kantor yang belum menjadi mitra")
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="berkas sinkronisasi (.lkssync) yang ditulis")
     p.add_argument("--lengkap", action="store_true",
                    help="kirim semua data, bukan hanya yang belum diketahui ada di kantor tujuan")
@@ -52,13 +59,15 @@ def add_sync_commands(sub: argparse._SubParsersAction, global_options: Callable,
     global_options(p, suppress=True)
     p.add_argument("file", metavar="FILE", help="berkas sinkronisasi (.lkssync) dari kantor mitra")
     p.add_argument("--dry-run", action="store_true", help="hanya hitung apa yang akan berubah; tidak ada yang disimpan")
+    p.add_argument("--passphrase-file", metavar="FILE",
+                   help="berkas dikunci dengan kata sandi: kata sandinya di baris pertama FILE")
     p.set_defaults(handler=cmd_import)
 
 
 def _open(args: argparse.Namespace):
-    from atensi_desktop.app_context import open_app
+    from atensi_desktop.cli import _open as open_signed_in
 
-    return open_app(args.db, args.data_dir, configure_logging=True, language="id")
+    return open_signed_in(args)  # opens the database and signs the command's user in
 
 
 def cmd_card(args: argparse.Namespace) -> int:
@@ -154,12 +163,80 @@ def _progress(label: str):
     return report
 
 
+def read_passphrase_file(path: str) -> str:
+    """The passphrase in a file: its first line, without surrounding spaces; missing or empty: UserError."""
+    from pathlib import Path
+
+    from atensi_desktop.i18n import _
+
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UserError(_("Berkas kata sandi {path} tidak ditemukan.").format(path=path),
+                        hint=_("Tulis kata sandinya di baris pertama sebuah berkas teks, lalu sebut berkas itu "
+                               "dengan --passphrase-file.")) from None
+    except OSError as err:
+        raise UserError(_("Berkas kata sandi {path} tidak bisa dibaca ({detail}).").format(path=path, detail=err.strerror),
+                        hint=_("Periksa nama berkas dan izinnya.")) from None
+    text = raw.decode("utf-8-sig", errors="replace")
+    lines = text.splitlines()
+    first = lines[0].strip() if lines else ""
+    if not first:
+        raise UserError(_("Berkas kata sandi {path} kosong: baris pertamanya harus berisi kata sandi.").format(path=path),
+                        hint=_("Tulis kata sandinya di baris pertama berkas itu."))
+    return first
+
+
+def _targets(args: argparse.Namespace) -> list[str]:
+    return [t for group in (args.to or []) for t in group]
+
+
 def cmd_export(args: argparse.Namespace) -> int:
+    from atensi_desktop.i18n import _
+
+    targets = _targets(args)
+    if args.case is None:
+        if args.passphrase_file is not None:
+            raise UserError(_("--passphrase-file hanya untuk berkas satu kasus."),
+                            hint=_("Tambahkan --case ID; kiriman ke kantor mitra dikunci dengan kunci kantornya."))
+        if not targets:
+            raise UserError(_("Sebut kantor mitra tujuan dengan --to KANTOR, atau satu klien dengan --case ID."))
+        return _export_delta(args, targets)
+    if args.lengkap:
+        raise UserError(_("--lengkap tidak berlaku untuk berkas satu kasus: berkas itu selalu berisi seluruh "
+                          "riwayat kliennya."), hint=_("Hapus --lengkap."))
+    if args.passphrase_file is not None and targets:
+        raise UserError(_("Berkas satu kasus dikunci dengan kata sandi atau dengan kunci kantor tujuan, tidak "
+                          "keduanya."),
+                        hint=_("Pakai --to KANTOR untuk kantor mitra, atau --passphrase-file untuk kantor yang "
+                               "belum menjadi mitra."))
+    passphrase = read_passphrase_file(args.passphrase_file) if args.passphrase_file is not None else None
+    from atensi_desktop.blobstore import human_size
+    from atensi_desktop.sync.case_bundle import export_case
+
+    ctx = _open(args)
+    try:
+        result = export_case(ctx.db, ctx.paths, args.case, args.output, to_offices=targets, passphrase=passphrase,
+                             progress=_progress("Ekspor"))
+    finally:
+        ctx.close()
+    lock = (_("dikunci dengan kata sandi") if result.passphrase
+            else _("untuk {offices}").format(offices=", ".join(result.recipients)))
+    print(_("Berkas satu kasus (klien {client}) {lock} ditulis ke {path}: {size}, {versions} perubahan, "
+            "{rows} baris data, {blobs} lampiran.").format(
+        client=result.client_display_id, lock=lock, path=result.path, size=human_size(result.size),
+        versions=result.versions, rows=result.rows, blobs=result.blobs))
+    if result.passphrase:
+        print(_("Sampaikan kata sandinya lewat telepon atau SMS, jangan di obrolan yang sama dengan berkasnya."))
+    return 0
+
+
+def _export_delta(args: argparse.Namespace, targets: list[str]) -> int:
     from atensi_desktop.sync.exchange import export_bundle
 
     ctx = _open(args)
     try:
-        result = export_bundle(ctx.db, ctx.paths, args.to, args.output, full=args.lengkap,
+        result = export_bundle(ctx.db, ctx.paths, targets, args.output, full=args.lengkap,
                                progress=_progress("Ekspor"))
     finally:
         ctx.close()
@@ -172,13 +249,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from atensi_desktop.sync.exchange import import_bundle
 
+    passphrase = read_passphrase_file(args.passphrase_file) if args.passphrase_file is not None else None
     ctx = _open(args)
     try:
-        result = import_bundle(ctx.db, ctx.paths, args.file, dry_run=args.dry_run, progress=_progress("Impor"))
+        result = import_bundle(ctx.db, ctx.paths, args.file, dry_run=args.dry_run, progress=_progress("Impor"),
+                               passphrase=passphrase)
     finally:
         ctx.close()
     head = "Uji coba (tidak ada yang disimpan)" if result.dry_run else "Impor selesai"
     print(f"{head}: berkas dari {result.source_name}.")
+    if result.already_imported_at is not None:
+        from atensi_desktop.i18n import _
+
+        when = result.already_imported_at.astimezone().strftime("%d-%m-%Y %H:%M")
+        print(_("Berkas ini sudah diimpor pada {when} oleh {who}; tidak ada yang diubah.").format(
+            when=when, who=result.already_imported_by or _("(tidak tercatat)")))
     print(f"Perubahan di berkas: {result.versions_in_bundle}")
     print(f"Perubahan baru: {result.new_versions}")
     print(f"Sudah ada sebelumnya (tidak berubah): {result.unchanged}")
@@ -194,4 +279,9 @@ def cmd_import(args: argparse.Namespace) -> int:
               f"juga ada {others}")
     if len(result.conflicts) > 50:
         print(f"  … dan {len(result.conflicts) - 50} lagi")
+    if result.warnings:
+        from atensi_desktop.i18n import _
+
+        for warning in result.warnings:
+            print(_("Peringatan: {text}").format(text=warning))
     return 0

@@ -48,6 +48,8 @@ from atensi_desktop.db.models import SYNCED_MODELS
 from atensi_desktop.db.models.client import Client
 from atensi_desktop.errors import NotFoundError
 from atensi_desktop.i18n import _
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import EXPORT_DATA
 from atensi_desktop.sync.versioning import _plain, encode_value
 
 BATCH = 2000
@@ -161,6 +163,7 @@ def canonical_dump(db: Database, out: TextIO, *, include_deleted: bool = True,
     in the database). `client_ids`: only these clients and what belongs to them (see `client_scope`).
     Returns the number of lines written.
     """
+    guard.check(db, EXPORT_DATA)
     count = 0
     for line in iter_canonical(db, include_deleted=include_deleted, client_ids=client_ids):
         out.write(line)

@@ -49,6 +49,8 @@ from atensi_desktop.db.engine import Database, read_meta, write_meta
 from atensi_desktop.errors import StorageError, UserError
 from atensi_desktop.i18n import _
 from atensi_desktop.paths import AppPaths
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import SYNC_PEERS
 
 CARD_FORMAT = "atensi-kartu-kantor"
 CARD_VERSION = 1
@@ -310,6 +312,7 @@ def canonical_json(value: Any) -> bytes:
 
 def write_card(db: Database, paths: AppPaths, path: str | os.PathLike[str]) -> OfficeCard:
     """Write this office's signed kartu kantor to `path` (temp file + rename) and return what it says."""
+    guard.check(db, SYNC_PEERS)
     from atensi_desktop.paths import atomic_write_bytes
     from atensi_desktop.services.office import installation_office
 

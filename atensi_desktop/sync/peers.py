@@ -27,6 +27,8 @@ from atensi_desktop.db.engine import Database, read_meta
 from atensi_desktop.db.models.peer import PEER_ACTIVE, PEER_REVOKED, SyncPeer
 from atensi_desktop.errors import NotFoundError, UserError
 from atensi_desktop.i18n import _
+from atensi_desktop.security import guard
+from atensi_desktop.security.roles import SYNC_PEERS
 from atensi_desktop.sync.keys import (
     OfficeCard,
     fingerprints_match,
@@ -103,6 +105,7 @@ def _copy_card(row: SyncPeer, card: OfficeCard) -> None:
 def add_peer(db: Database, card: OfficeCard, confirmed_fingerprint: str, *, replace: bool = False,
              confirmed_by: str | None = None) -> AddPeerResult:
     """Trust `card`'s office as a sync peer once `confirmed_fingerprint` (typed by the user) matches."""
+    guard.check(db, SYNC_PEERS)
     if not fingerprints_match(card.fingerprint, confirmed_fingerprint or ""):
         raise UserError(
             _("Sidik jari yang diketik ({typed}) tidak sama dengan sidik jari kartu kantor {name}.").format(
@@ -197,6 +200,7 @@ def find_peer_by_key(db: Database, ed25519_public: bytes) -> PeerDTO | None:
 
 def revoke_peer(db: Database, office_id: uuid.UUID) -> PeerDTO:
     """Stop trusting a peer: its bundles are no longer accepted and nothing is encrypted to it. Idempotent."""
+    guard.check(db, SYNC_PEERS)
     with db.session() as s:
         row = s.get(SyncPeer, office_id)
         if row is None:

@@ -26,6 +26,7 @@ from atensi_desktop.sync import hlc as hlc_mod
 from atensi_desktop.sync.ids import uuid7
 
 DAY_MS = 24 * 3600 * 1000
+EXPLICIT_PARENTS = "version_parents"  # Session.info key, see capture_versions
 
 
 _encode_str = json.JSONEncoder(ensure_ascii=False).encode
@@ -172,6 +173,9 @@ def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> 
     now = utcnow()
     wall = int(now.timestamp() * 1000)
     user_id = session.info.get("user_id")
+    # A conflict resolution names all the register's leaves as parents, not only the winner
+    # (sync-design.md §2.3): {(table, row id, column): [[hlc, site], ...]}, set by sync.conflicts.
+    explicit = session.info.get(EXPLICIT_PARENTS) or {}
     rows: list[tuple] = []
     for obj, values, is_new in work:
         tbl = obj.__tablename__
@@ -181,7 +185,7 @@ def capture_versions(session: Session, _flush_context: Any, _instances: Any) -> 
             obj.created_at, obj.created_by = now, user_id
         for col, value in values.items():
             seq += 1
-            parent = parents.get(col)
+            parent = explicit.get((tbl, obj.id, col)) or parents.get(col)
             rows.append((site, seq, tbl, obj.id, col, stamp, encode_value(value),
                          json.dumps(parent) if parent else None))
     record_change_set(conn, site, stamp, wall, user_id)
