@@ -11,12 +11,14 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from atensi_desktop import __version__
-from atensi_desktop.app_context import AppContext
+from atensi_desktop.app_context import AppContext, set_unlock_prompt
 from atensi_desktop.errors import AtensiError
 from atensi_desktop.i18n import current_language
 from atensi_desktop.log import setup_logging
 from atensi_desktop.services.office import installation_office
 from ui import tasks
+from ui.dialogs.backup_restore import ask_database_password, auto_backup_on_close, start_auto_backup
+from ui.dialogs.login import run_first_setup, sign_in_at_start
 from ui.errors import BugReporter
 from ui.i18n import install_translator, tr
 from ui.main_window import VIEW_NAMES, MainWindow
@@ -43,6 +45,7 @@ def run_gui(ctx_factory: Callable[[], AppContext], *, screenshot: str | None = N
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("atensi-desktop")
     apply_style(app)
+    set_unlock_prompt(ask_database_password if screenshot is None else None)  # an encrypted database
     try:
         ctx = ctx_factory()
     except AtensiError as exc:
@@ -82,9 +85,11 @@ def _run_window(app: QApplication, ctx: AppContext, view: str | None) -> int:
     reporter = BugReporter(log_file=ctx.paths.logs / "atensi.log")
     reporter.install()
     try:
+        if not sign_in_at_start(ctx):  # login (or the first administrator) closed: nothing opens
+            return 0
         window = MainWindow(ctx)
         last = ctx.settings.last_view if ctx.settings.last_view in VIEW_NAMES else "beranda"
-        window.show_view(view or last)
+        window.show_view(next(name for name in (view, last, "beranda") if name and window.may_open(name)))
         screen = window.screen().availableGeometry()
         if screen.width() <= 1440 or screen.height() <= 820:
             window.showMaximized()
@@ -94,8 +99,11 @@ def _run_window(app: QApplication, ctx: AppContext, view: str | None) -> int:
             window.show()
         QTimer.singleShot(0, window, window.check_forms)
         if installation_office(ctx.db) is None:
-            QTimer.singleShot(0, window, window.open_first_run)
-        return app.exec()
+            QTimer.singleShot(0, window, lambda: run_first_setup(window, ctx))
+        start_auto_backup(ctx)  # the daily encrypted backup, in the background, when one is due
+        code = app.exec()
+        auto_backup_on_close(ctx)
+        return code
     finally:
         reporter.uninstall()
 
@@ -120,6 +128,12 @@ class _ErrorRecorder:
 
 
 def _screenshot(ctx: AppContext, target: Path, view: str, size: tuple[int, int]) -> int:
+    from atensi_desktop.security.auth import security_enabled
+    from atensi_desktop.security.roles import current_actor
+
+    if security_enabled(ctx.db) and current_actor(ctx.db) is None:  # no way round the login to client data
+        _say(tr("Database ini memakai login: gambar layar tidak dibuat tanpa pengguna yang masuk."))
+        return 2
     with _ErrorRecorder() as errors:
         window = MainWindow(ctx)
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +13,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from atensi_desktop.errors import AtensiError, StorageError
+from atensi_desktop.log import format_exception_safe
 from ui.i18n import tr
 
 log = logging.getLogger("ui.bug")
@@ -51,7 +51,7 @@ def show_bug(parent: QWidget | None, exc: BaseException, *, log_file: Path | Non
     if log_file is not None:
         info += "\n\n" + tr("Rincian juga tercatat di log:") + f"\n{log_file}"
     box.setInformativeText(info)
-    box.setDetailedText(details or "".join(traceback.format_exception(exc)))
+    box.setDetailedText(details or format_exception_safe(type(exc), exc, exc.__traceback__))
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     open_log = None
     if log_file is not None:
@@ -82,7 +82,7 @@ class BugReporter:
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
             return
-        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        details = format_exception_safe(exc_type, exc, tb)  # no names, NIK or SQL parameters
         log.error("uncaught exception: %s", exc_type.__name__, exc_info=(exc_type, exc, tb))
         if self._showing or QApplication.instance() is None:
             sys.stderr.write(details)

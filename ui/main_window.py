@@ -22,6 +22,17 @@ from PySide6.QtWidgets import (
 
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.i18n import N_
+from atensi_desktop.security.roles import (
+    REPORT_AGGREGATE,
+    REPORT_PRINT,
+    SYNC_EXPORT,
+    SYNC_IMPORT,
+    SYNC_PEERS,
+    USER_MANAGE,
+    can,
+    current_actor,
+    require,
+)
 from atensi_desktop.services.office import installation_office
 from atensi_desktop.settings import save_settings
 from ui.change_bus import ChangeBus
@@ -29,7 +40,8 @@ from ui.dialogs.setup import open_office_dialog
 from ui.errors import show_error
 from ui.i18n import tr
 from ui.icons import icon
-from ui.tasks import Task
+from ui.idle_lock import IdleLock, SessionBar
+from ui.tasks import Task, wait_for_all
 from ui.views.base import View
 from ui.views.beranda import BerandaView
 from ui.views.kasus import KasusView
@@ -37,6 +49,7 @@ from ui.views.klien import KlienView
 from ui.views.laporan import LaporanView
 from ui.views.layanan import LayananView
 from ui.views.pengaturan import PengaturanView
+from ui.views.pengguna import PenggunaView
 from ui.views.petugas import PetugasView
 from ui.views.sinkronisasi import SinkronisasiView
 from ui.widgets.common import make_label
@@ -58,6 +71,7 @@ class Screen:
     name: str  # also the --view name and the settings' last_view
     title: str
     build: Callable[[AppContext, ChangeBus], View]
+    needs: tuple[str, ...] = ()  # shown only to a signed-in user with one of these permissions; () everyone
 
 
 SCREENS: tuple[Screen, ...] = (
@@ -66,17 +80,23 @@ SCREENS: tuple[Screen, ...] = (
     Screen("petugas", N_("Petugas & Kantor"), PetugasView),
     Screen("kasus", N_("Kasus"), KasusView),
     Screen("layanan", N_("Layanan"), LayananView),
-    Screen("laporan", N_("Laporan"), LaporanView),
-    Screen("sinkronisasi", N_("Sinkronisasi"), SinkronisasiView),
+    Screen("laporan", N_("Laporan"), LaporanView, (REPORT_PRINT, REPORT_AGGREGATE)),
+    Screen("sinkronisasi", N_("Sinkronisasi"), SinkronisasiView, (SYNC_EXPORT, SYNC_IMPORT, SYNC_PEERS)),
     Screen("pengaturan", N_("Pengaturan"), PengaturanView),
 )
 VIEW_NAMES: tuple[str, ...] = tuple(screen.name for screen in SCREENS)
+# Screens that exist only while someone is signed in (login on) with the permission; listed after SCREENS.
+SIGNED_IN_SCREENS: tuple[Screen, ...] = (
+    Screen("pengguna", N_("Pengguna"), PenggunaView, (USER_MANAGE,)),
+)
+ALL_SCREENS: tuple[Screen, ...] = SCREENS + SIGNED_IN_SCREENS
 
 
 class MainWindow(QMainWindow):
     """'ATENSI Desktop — <office>'; Ctrl+1…Ctrl+8 or the arrow keys in the list switch screens."""
 
     view_changed = Signal(str)
+    actor_changed = Signal()  # someone else signed in (or out): screens and actions were re-checked
     forms_error: BaseException | None = None  # set when a shipped form file is broken (check_forms)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -85,6 +105,7 @@ class MainWindow(QMainWindow):
         self.bus = ChangeBus(self)
         self.setWindowIcon(icon("atensi"))
         self.views: dict[str, View] = {}
+        self._shown_for = None  # the user whose data the screens were loaded for (None: login off)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -94,16 +115,13 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         for screen in SCREENS:
-            view = screen.build(ctx, self.bus)
-            self.views[screen.name] = view
-            self.stack.addWidget(view)
-            item = QListWidgetItem(icon(screen.name), tr(screen.title))
-            item.setData(Qt.ItemDataRole.UserRole, screen.name)
-            self.navigation.addItem(item)
-        for number, screen in enumerate(SCREENS, start=1):
-            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda name=screen.name: self.show_view(name))
+            self._add_item(screen)
+        for number, screen in enumerate(ALL_SCREENS[:9], start=1):
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda name=screen.name: self._shortcut(name))
         self.navigation.currentRowChanged.connect(self._row_changed)
         self._build_status_bar()
+        self.idle_lock = IdleLock(self, ctx)
+        self.apply_actor()
         self.bus.office_changed.connect(self.show_office)
         self.show_office()
         self.setMinimumSize(MINIMUM_SIZE)
@@ -145,25 +163,89 @@ class MainWindow(QMainWindow):
         self.database_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar.addWidget(self.office_status, 2)
         bar.addPermanentWidget(self.database_status, 3)
+        self.session_bar = SessionBar(self)
+        bar.addPermanentWidget(self.session_bar)
 
     # --- navigation --------------------------------------------------------------------------------------
 
     def show_view(self, name: str) -> View:
-        """Bring the screen `name` (beranda, klien, …) to the front; KeyError for an unknown name."""
-        if name not in self.views:
+        """Bring the screen `name` (beranda, klien, …) to the front; KeyError for an unknown name, PermissionDenied
+        (a UserError naming who may) for one the signed-in user may not open (see `may_open`)."""
+        screen = next((s for s in ALL_SCREENS if s.name == name), None)
+        if screen is None:
             raise KeyError(f"unknown view {name!r}; known views: {', '.join(VIEW_NAMES)}")
-        self.navigation.setCurrentRow(VIEW_NAMES.index(name))
+        if not self.may_open(name):
+            require(self.ctx.db, screen.needs[0] if screen.needs else USER_MANAGE)
+            raise KeyError(f"view {name!r} needs a signed-in user")
+        self.navigation.setCurrentRow(self._row_of(name))
         return self.views[name]
 
+    def _add_item(self, screen: Screen) -> None:
+        item = QListWidgetItem(icon(screen.name), tr(screen.title))
+        item.setData(Qt.ItemDataRole.UserRole, screen.name)
+        self.navigation.addItem(item)
+
+    def _row_of(self, name: str) -> int:
+        rows = (self.navigation.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.navigation.count()))
+        return next((row for row, item_name in enumerate(rows) if item_name == name), -1)
+
     def current_view(self) -> View:
-        return self.views[VIEW_NAMES[self.stack.currentIndex()]]
+        return self.stack.currentWidget()
+
+    def may_open(self, name: str) -> bool:
+        """Is screen `name` shown to the signed-in user? (With login off: the eight SCREENS.)"""
+        screen = next((s for s in ALL_SCREENS if s.name == name), None)
+        if screen is None or (screen in SIGNED_IN_SCREENS and current_actor(self.ctx.db) is None):
+            return False
+        return not screen.needs or any(can(self.ctx.db, perm) for perm in screen.needs)
+
+    def _shortcut(self, name: str) -> None:
+        if self.may_open(name):
+            self.show_view(name)
+
+    @Slot()
+    def apply_actor(self) -> None:
+        """After a sign-in: show only the screens this user may open (built when first allowed), name the user
+        in the status bar, and start the idle lock (off while nobody is signed in). When another person signs
+        in, every screen is built again for them: nothing loaded, typed or chosen for the previous user stays."""
+        actor = current_actor(self.ctx.db)
+        renew = actor is not None and self._shown_for not in (None, actor.user_id)
+        if renew:
+            self._drop_views()
+        for screen in ALL_SCREENS:
+            allowed = self.may_open(screen.name)
+            if allowed and self._row_of(screen.name) < 0:
+                self._add_item(screen)  # a signed-in screen: listed from the first time it is allowed
+            if self._row_of(screen.name) >= 0:
+                self.navigation.item(self._row_of(screen.name)).setHidden(not allowed)
+            if allowed and screen.name not in self.views:
+                view = screen.build(self.ctx, self.bus)
+                self.views[screen.name] = view
+                self.stack.addWidget(view)
+        current = self.navigation.currentItem()
+        if renew or (current is not None and current.isHidden()):
+            self.navigation.setCurrentRow(-1)
+            self.navigation.setCurrentRow(0)
+        if actor is not None:
+            self._shown_for = actor.user_id
+        self.session_bar.refresh()
+        self.idle_lock.set_active(current_actor(self.ctx.db) is not None)
+        self.actor_changed.emit()
+
+    def _drop_views(self) -> None:
+        wait_for_all()  # no background task may report to a screen being dropped
+        for view in self.views.values():
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        self.views.clear()
 
     @Slot(int)
     def _row_changed(self, row: int) -> None:
-        if not 0 <= row < len(SCREENS):
+        item = self.navigation.item(row)
+        if item is None or item.data(Qt.ItemDataRole.UserRole) not in self.views:
             return
-        self.stack.setCurrentIndex(row)
-        view = self.views[SCREENS[row].name]
+        view = self.views[item.data(Qt.ItemDataRole.UserRole)]
+        self.stack.setCurrentWidget(view)
         view.activated()
         self.view_changed.emit(view.name)
 

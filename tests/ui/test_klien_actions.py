@@ -125,7 +125,8 @@ def test_archived_clients_are_restored_from_the_archive_view(view, qtbot, ctx, c
     row = _select(view, "Budi Santoso (diarsipkan)")
     assert view.archive_button.text() == "&Pulihkan"
     menu = view.context_menu(view.model.index(row, 0))
-    assert [a.text() for a in menu.actions()] == ["&Pulihkan"]
+    assert [a.text() for a in menu.actions()] == ["&Pulihkan", "&Riwayat akses && perubahan…", "",
+                                                  "Hapus data atas permintaan &hukum…"]
     confirm[0].clear()
     qtbot.keyClick(view.table, Qt.Key.Key_Delete)  # Delete on an archived client only explains
     assert confirm[0] == [] and "sudah diarsipkan" in view.notice_label.text()
@@ -141,10 +142,12 @@ def test_context_menu_of_a_live_client(view):
     row = _select(view, "Siti Aminah")
     menu = view.context_menu(view.model.index(row, 2))
     actions = menu.actions()
-    assert [a.text() for a in actions] == ["&Buka", "&Keluarga (KK)…", "&Asesmen…", "&Arsipkan…"]
+    assert [a.text() for a in actions] == ["&Buka", "&Keluarga (KK)…", "&Asesmen…", "&Persetujuan data…",
+                                           "&Riwayat akses && perubahan…", "&Arsipkan…", "",
+                                           "Hapus data atas permintaan &hukum…"]
     assert actions[1].shortcut() == QKeySequence("Ctrl+K")
     assert actions[2].shortcut() == QKeySequence("Ctrl+Shift+A")
-    assert actions[3].shortcut() == QKeySequence(Qt.Key.Key_Delete)
+    assert actions[5].shortcut() == QKeySequence(Qt.Key.Key_Delete)
     assert view.context_menu(view.model.index(99, 0)) is None
 
 
@@ -328,3 +331,53 @@ def test_keyboard_tab_order_starts_at_the_search_box(view, qtbot):
     qtbot.keyClick(view.focusWidget(), Qt.Key.Key_Tab)
     qtbot.keyClick(view.focusWidget(), Qt.Key.Key_Tab)
     assert view.focusWidget() is view.filters.combos["ppks_category"]  # the open panel comes before the list
+
+
+@pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")  # offscreen
+def test_an_operator_sees_no_print_export_merge_or_purge(qtbot, ctx, add_clients):
+    import uuid
+
+    from atensi_desktop.security.roles import OPERATOR, Actor
+
+    add_clients(*NAMES)
+    ctx.db.actor = Actor(user_id=uuid.uuid4(), username="budi", name="Budi", role=OPERATOR)
+    try:
+        view = KlienView(ctx, ChangeBus())
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.waitUntil(lambda: not view.busy)
+        assert not view.print_button.isVisible() and not view.export_button.isVisible()
+        assert not view.duplicates_button.isVisible()
+        assert view.new_button.isVisible() and view.import_button.isVisible()
+        assert view.print_list() is None  # Ctrl+P does nothing
+        row = _select(view, "Siti Aminah")
+        texts = [a.text() for a in view.context_menu(view.model.index(row, 0)).actions()]
+        assert "Hapus data atas permintaan &hukum…" not in texts
+    finally:
+        ctx.db.actor = None
+
+
+@pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")  # offscreen
+def test_the_purge_action_erases_the_client_after_the_typed_id(qtbot, view, ctx):
+    from atensi_desktop.errors import NotFoundError
+    from atensi_desktop.services.office import OfficeInput, setup_installation
+
+    setup_installation(ctx.db, OfficeInput(name="LKS Harapan", office_type="lks", code="LKSH"))
+    row = _select(view, "Siti Aminah")
+    client = view.selected_client()
+    opened = []
+    original = view.open_purge
+    view.open_purge = lambda c: opened.append(original(c))
+    view.context_menu(view.model.index(row, 0)).actions()[-1].trigger()
+    dialog = opened[0]
+    dialog.reason.setPlainText("Permintaan subjek data tanggal 1 Juni 2026")
+    dialog.legal_ref.setText("Surat 12/PDP/2026")
+    dialog.authorised_by.setText("Kepala LKS")
+    assert not dialog.go.isEnabled()
+    dialog.confirm.setText(client.display_id)
+    with qtbot.waitSignal(view.model.loaded, timeout=10000):
+        dialog.go.click()
+    assert _names(view.model) == ["Ahmad Fauzi", "Budi Santoso"]
+    assert "dihapus" in view.notice_label.text()
+    with pytest.raises(NotFoundError):
+        get_client(ctx.db, client.id)

@@ -341,7 +341,13 @@ class CaseWindow(QDialog):
         if not service_dialog_available():
             self.service_button.setEnabled(False)
             self.service_button.setToolTip(tr("Pencatatan layanan belum tersedia di versi ini."))
-        for button in (self.stage_button, self.terminate_button, self.service_button):
+        self.send_case_button = self._button(tr("Kirim k&asus ini…"), "sendCase",
+                                             tr("Kirim klien ini dengan seluruh riwayatnya ke kantor lain (rujukan "
+                                                "atau pindahan)"), self.send_case)
+        if not _may_send_cases(self.ctx):
+            self.send_case_button.setEnabled(False)
+            self.send_case_button.setToolTip(tr("Mengirim kasus ke kantor lain perlu hak Kirim data sinkronisasi."))
+        for button in (self.stage_button, self.terminate_button, self.service_button, self.send_case_button):
             buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(buttons)
         return row
@@ -680,6 +686,18 @@ class CaseWindow(QDialog):
     def notice(self, text: str) -> None:
         self.notice_label.setText(text)
 
+    @Slot()
+    def send_case(self) -> QDialog | None:
+        """Kirim kasus ini…: the one-case export wizard for this case's client."""
+        from ui.dialogs.case_export import CaseExportDialog
+
+        c = self.case
+        dialog = CaseExportDialog(self.ctx, self, client_id=c.client_id, client_display_id=c.client_display_id,
+                                  client_name=c.client_name)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
+        return dialog
+
     def _announce(self, *signals: str) -> None:
         if self.bus is None:
             self.reload()
@@ -910,6 +928,12 @@ class CaseWindow(QDialog):
                     with contextlib.suppress(RuntimeError, TypeError):
                         signal.disconnect(self.reload)
         super().done(result)
+
+
+def _may_send_cases(ctx: AppContext) -> bool:
+    from atensi_desktop.security.roles import SYNC_EXPORT, can
+
+    return can(ctx.db, SYNC_EXPORT)
 
 
 def _forget(case_id: uuid.UUID, window: CaseWindow) -> None:

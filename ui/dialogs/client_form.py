@@ -47,7 +47,7 @@ from atensi_desktop.services import documents, wilayah
 from atensi_desktop.services.clients import (
     ClientDTO,
     create_client,
-    get_client,
+    open_client,
     update_client,
     validate_client,
 )
@@ -389,7 +389,7 @@ class ClientFormDialog(QDialog):
         self.prefill = _check_initial(initial) if client_id is None else {}
         self.saved_client: ClientDTO | None = None
         self.open_client_id: uuid.UUID | None = None
-        self.original: ClientDTO | None = get_client(ctx.db, client_id) if client_id is not None else None
+        self.original: ClientDTO | None = open_client(ctx.db, client_id) if client_id is not None else None
         self._errors: dict[str, QLabel] = {}
         self._fields: dict[str, QWidget] = {}
         self._marks: dict[str, QWidget] = {}
@@ -441,6 +441,11 @@ class ClientFormDialog(QDialog):
         self.warning_label.setObjectName("formWarnings")
         self.warning_label.hide()
         outer.addWidget(self.warning_label)
+        from ui.dialogs.consent_dialog import warning_label
+
+        self.consent_warning = warning_label()  # e.g. a child without a parent's or guardian's consent
+        outer.addWidget(self.consent_warning)
+        self.show_consent_warnings()
 
         self.pages = QStackedWidget()
         self.scroll = QScrollArea()
@@ -492,6 +497,17 @@ class ClientFormDialog(QDialog):
         self.status_label = make_label("", "muted")
         self.status_label.setObjectName("formStatus")
         footer.addWidget(self.status_label, 1)
+        if self.original is not None:
+            self.consent_button = QPushButton(tr("&Persetujuan…"))
+            self.consent_button.setObjectName("consentButton")
+            self.consent_button.setToolTip(tr("Persetujuan pemrosesan data klien ini (UU 27/2022)"))
+            self.consent_button.clicked.connect(self.open_consents)
+            footer.addWidget(self.consent_button)
+            self.audit_button = QPushButton(tr("&Riwayat akses…"))
+            self.audit_button.setObjectName("auditButton")
+            self.audit_button.setToolTip(tr("Siapa membuat, mengubah, melihat, mencetak atau mengekspor data ini"))
+            self.audit_button.clicked.connect(self.open_audit)
+            footer.addWidget(self.audit_button)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -503,6 +519,35 @@ class ClientFormDialog(QDialog):
         self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self._align_labels()
+
+    def show_consent_warnings(self) -> None:
+        """The consent record's gaps (services.consent.consent_warnings) for a saved client."""
+        from atensi_desktop.services.consent import consent_warnings
+
+        warnings: list[str] = []
+        if self.original is not None:
+            try:
+                warnings = consent_warnings(self.ctx.db, self.original.id)
+            except AtensiError:
+                warnings = []
+        self.consent_warning.setText("\n".join(warnings))
+        self.consent_warning.setVisible(bool(warnings))
+
+    @Slot()
+    def open_consents(self) -> None:
+        from ui.dialogs.consent_dialog import open_consents
+
+        if self.original is not None:
+            self.consent_dialog = open_consents(self, self.ctx, self.original.id)
+            if self.consent_dialog is not None:
+                self.consent_dialog.consents_changed.connect(self.show_consent_warnings)
+
+    @Slot()
+    def open_audit(self) -> None:
+        from ui.dialogs.audit_dialog import open_audit
+
+        if self.original is not None:
+            self.audit_dialog = open_audit(self, self.ctx, self.original.id)
 
     def _identity_group(self) -> QGroupBox:
         group = QGroupBox(tr("Identitas"))

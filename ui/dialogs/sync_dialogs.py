@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Slot
+from PySide6.QtCore import QStandardPaths, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,6 +33,7 @@ from atensi_desktop.errors import AtensiError
 from atensi_desktop.i18n import N_, format_number
 from atensi_desktop.progress import Progress
 from atensi_desktop.services.office import installation_office
+from atensi_desktop.sync.conflicts import ConflictLine, describe_conflicts
 from atensi_desktop.sync.exchange import ExportResult, ImportResult, export_bundle, import_bundle
 from atensi_desktop.sync.keys import OfficeCard
 from atensi_desktop.sync.peers import add_peer, list_peers
@@ -61,6 +61,17 @@ def engine_progress(progress: Progress) -> Callable[[int, int], None]:
     return report
 
 
+def needs_passphrase(path: Path) -> bool:
+    """Is the file locked with a passphrase (an age scrypt stanza) rather than with office keys?"""
+    from atensi_desktop.sync.bundle import AGE_MAGIC
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(AGE_MAGIC) + 200)
+    except OSError:
+        return False  # the import says what is wrong with the file
+    return head.startswith(AGE_MAGIC) and head[len(AGE_MAGIC):].startswith(b"-> scrypt ")
+
+
 def format_size(size: int) -> str:
     """'812 B', '12,3 kB', '4,5 MB' (Indonesian decimal comma)."""
     if size < 1000:
@@ -69,19 +80,6 @@ def format_size(size: int) -> str:
         if size < factor * 1000 or unit == "GB":
             return f"{size / factor:.1f} {unit}".replace(".", ",")
     return f"{size} B"
-
-
-def shown_value(raw: str | None) -> str:
-    """A version's stored value (JSON text) as the user reads it: '"0811"' -> '0811', null -> '-'."""
-    if raw is None:
-        return "-"
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return raw
-    if value is None:
-        return "-"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def documents_folder() -> Path:
@@ -326,12 +324,33 @@ class ImportDialog(_TaskDialog):
         self.ctx, self.path, self.on_applied = ctx, Path(path), on_applied
         self.preview: ImportResult | None = None
         self.applied: ImportResult | None = None
+        self.conflict_lines: list[ConflictLine] = []
+        self.review_dialog: QDialog | None = None
         self.setWindowTitle(tr("Terima data dari kantor mitra"))
         self.setMinimumSize(680, 460)
         layout = QVBoxLayout(self)
         layout.addWidget(make_label(tr("Berkas: {name}").format(name=self.path.name), "subtitle"))
         self.status_label = make_label(tr("Memeriksa berkas…"), "muted", wrap=True)
         layout.addWidget(self.status_label)
+        self.passphrase: str | None = None
+        self.passphrase_widget = QWidget()
+        passphrase_row = QHBoxLayout(self.passphrase_widget)
+        passphrase_row.setContentsMargins(0, 0, 0, 0)
+        self.passphrase_edit = QLineEdit()
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase_edit.setObjectName("importPassphrase")
+        self.passphrase_edit.setAccessibleName(tr("Kata sandi berkas"))
+        self.passphrase_edit.returnPressed.connect(self.open_with_passphrase)
+        self.passphrase_button = QPushButton(tr("&Buka berkas"))
+        self.passphrase_button.setAutoDefault(False)
+        self.passphrase_button.clicked.connect(self.open_with_passphrase)
+        passphrase_label = make_label(tr("Kata &sandi"))
+        passphrase_label.setBuddy(self.passphrase_edit)
+        passphrase_row.addWidget(passphrase_label)
+        passphrase_row.addWidget(self.passphrase_edit, 1)
+        passphrase_row.addWidget(self.passphrase_button)
+        self.passphrase_widget.hide()
+        layout.addWidget(self.passphrase_widget)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.error_label)
         self.counts_form = QFormLayout()
@@ -348,15 +367,33 @@ class ImportDialog(_TaskDialog):
         self.counts_widget.setLayout(self.counts_form)
         self.counts_widget.hide()
         layout.addWidget(self.counts_widget)
-        self.conflicts_table = QTableWidget(0, 4)
-        self.conflicts_table.setHorizontalHeaderLabels([tr("Tabel"), tr("Isian"), tr("Dipakai (terbaru)"),
-                                                        tr("Nilai lain")])
+        self.conflicts_table = QTableWidget(0, 5)
+        self.conflicts_table.setObjectName("previewConflicts")
+        self.conflicts_table.setHorizontalHeaderLabels([tr("Klien"), tr("Bagian"), tr("Isian"),
+                                                        tr("Dipakai (terbaru)"), tr("Nilai lain")])
         self.conflicts_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.conflicts_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.conflicts_table.setTabKeyNavigation(False)
+        self.conflicts_table.setAlternatingRowColors(True)
+        self.conflicts_table.setShowGrid(False)
         self.conflicts_table.verticalHeader().hide()
-        self.conflicts_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        conflict_header = self.conflicts_table.horizontalHeader()
+        conflict_header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        conflict_header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            conflict_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.conflicts_table.setAccessibleName(tr("Konflik"))
         self.conflicts_table.hide()
         layout.addWidget(self.conflicts_table, 1)
+        self.conflicts_note = make_label(tr("Nilai yang terbaru dipakai dulu. Sesudah diterapkan, tinjau konflik ini "
+                                            "lewat Tinjau konflik untuk memilih nilai yang benar."), "muted", wrap=True)
+        self.conflicts_note.setObjectName("conflictsNote")
+        self.conflicts_note.hide()
+        layout.addWidget(self.conflicts_note)
+        self.warnings_label = make_label("", "error", wrap=True, selectable=True)
+        self.warnings_label.setObjectName("importWarnings")
+        self.warnings_label.hide()
+        layout.addWidget(self.warnings_label)
         self.result_label = make_label("", "strong", wrap=True, selectable=True)
         self.result_label.setObjectName("importResult")
         layout.addWidget(self.result_label)
@@ -366,13 +403,39 @@ class ImportDialog(_TaskDialog):
         self.apply_button = buttons.addButton(tr("Terapkan"), QDialogButtonBox.ButtonRole.ActionRole)
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self.apply)
+        self.review_button = buttons.addButton(tr("Tinjau &konflik…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.review_button.setObjectName("openConflictReview")
+        self.review_button.clicked.connect(self.open_review)
+        self.review_button.hide()
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def start_preview(self) -> Task:
-        db, paths, path = self.ctx.db, self.ctx.paths, self.path
-        return self.run(lambda progress: import_bundle(db, paths, path, dry_run=True,
-                                                       progress=engine_progress(progress)), self._previewed)
+    def start_preview(self) -> Task | None:
+        """The dry run; for a file locked with a passphrase, ask for it first."""
+        if self.passphrase is None and needs_passphrase(self.path):
+            self.status_label.setText(tr("Berkas ini dikunci dengan kata sandi. Ketik kata sandi yang diberikan "
+                                         "pengirim (lewat telepon atau SMS), lalu pilih Buka berkas."))
+            self.passphrase_widget.show()
+            self.passphrase_edit.setFocus()
+            self.passphrase_button.setDefault(True)
+            return None
+        db, paths, path, passphrase = self.ctx.db, self.ctx.paths, self.path, self.passphrase
+        self.status_label.setText(tr("Memeriksa berkas…"))
+        return self.run(lambda progress: _with_lines(db, import_bundle(db, paths, path, dry_run=True,
+                                                                       passphrase=passphrase,
+                                                                       progress=engine_progress(progress))),
+                        self._previewed)
+
+    @Slot()
+    def open_with_passphrase(self) -> Task | None:
+        if self.busy or self.preview is not None:
+            return None
+        text = self.passphrase_edit.text()
+        if not text:
+            self.passphrase_edit.setFocus()
+            return None
+        self.passphrase = text
+        return self.start_preview()
 
     def _set_busy(self, busy: bool) -> None:
         self.apply_button.setEnabled(not busy and self.preview is not None and self.applied is None
@@ -381,8 +444,17 @@ class ImportDialog(_TaskDialog):
     def show_error_inline(self, exc: BaseException) -> None:
         super().show_error_inline(exc)
         self.status_label.setText(tr("Berkas ini tidak diterapkan; data tidak berubah."))
+        if self.passphrase is not None and self.preview is None:  # a wrong passphrase: type it again
+            self.passphrase = None
+            self.passphrase_widget.show()
+            self.passphrase_edit.selectAll()
+            self.passphrase_edit.setFocus()
 
-    def _show_counts(self, result: ImportResult) -> None:
+    def _show_warnings(self, result: ImportResult) -> None:
+        self.warnings_label.setText("\n".join(result.warnings))
+        self.warnings_label.setVisible(bool(result.warnings))
+
+    def _show_counts(self, result: ImportResult, lines: list[ConflictLine] | None = None) -> None:
         values = {"source": result.source_name, "versions": format_number(result.versions_in_bundle),
                   "new": format_number(result.new_versions), "unchanged": format_number(result.unchanged),
                   "rows": format_number(result.rows_created), "values": format_number(result.values_changed),
@@ -390,18 +462,28 @@ class ImportDialog(_TaskDialog):
         for key, text in values.items():
             self.count_labels[key].setText(text)
         self.counts_widget.show()
-        self.conflicts_table.setRowCount(len(result.conflicts))
-        for row, conflict in enumerate(result.conflicts):
-            others = ", ".join(shown_value(v) for v in conflict.others)
-            for column, text in enumerate((conflict.table, conflict.column, shown_value(conflict.winner), others)):
+        if lines is not None:
+            self.conflict_lines = lines
+        self.conflicts_table.setRowCount(len(self.conflict_lines))
+        for row, line in enumerate(self.conflict_lines):
+            for column, text in enumerate((line.subject, line.table_label, line.field_label, line.winner,
+                                           line.others)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.conflicts_table.setItem(row, column, item)
-        self.conflicts_table.setVisible(bool(result.conflicts))
+        self.conflicts_table.setVisible(bool(self.conflict_lines))
+        self.conflicts_note.setVisible(bool(self.conflict_lines))
 
-    def _previewed(self, result: ImportResult) -> None:
+    def _previewed(self, payload: tuple[ImportResult, list[ConflictLine]]) -> None:
+        result, lines = payload
         self.preview = result
-        self._show_counts(result)
+        self.passphrase_widget.hide()
+        if result.already_imported_at is not None:
+            self.show_already_imported(result)
+            self._set_busy(False)
+            return
+        self._show_counts(result, lines)
+        self._show_warnings(result)
         if result.new_versions:
             self.status_label.setText(tr("Pratinjau (belum ada yang disimpan). Periksa angkanya, lalu pilih "
                                          "Terapkan."))
@@ -418,17 +500,64 @@ class ImportDialog(_TaskDialog):
             return None
         db, paths, path = self.ctx.db, self.ctx.paths, self.path
         self.status_label.setText(tr("Menerapkan…"))
-        return self.run(lambda progress: import_bundle(db, paths, path, progress=engine_progress(progress)),
+        passphrase = self.passphrase
+        return self.run(lambda progress: _with_lines(db, import_bundle(db, paths, path, passphrase=passphrase,
+                                                                       progress=engine_progress(progress))),
                         self._applied)
 
-    def _applied(self, result: ImportResult) -> None:
+    def show_already_imported(self, result: ImportResult) -> None:
+        """The file was imported before: say when and by whom, calmly, instead of the preview figures."""
+        at = result.already_imported_at
+        when = at.astimezone().strftime("%d-%m-%Y %H:%M") if at is not None else "-"
+        self.counts_widget.hide()
+        self.conflicts_table.hide()
+        self.conflicts_note.hide()
+        self.warnings_label.hide()
+        self.status_label.setText(tr("Berkas ini sudah diimpor pada {when} oleh {by}; tidak ada yang berubah.")
+                                  .format(when=when, by=result.already_imported_by or tr("pengguna lain")))
+        self.status_label.setProperty("role", "strong")
+        self.status_label.style().unpolish(self.status_label)
+        self.status_label.style().polish(self.status_label)
+        self.result_label.setText(tr("Dari {name}. Tidak perlu diterapkan lagi; tutup jendela ini.").format(
+            name=result.source_name))
+
+    def _applied(self, payload: tuple[ImportResult, list[ConflictLine]]) -> None:
+        result, lines = payload
         self.applied = result
-        self._show_counts(result)
+        if result.already_imported_at is not None:
+            self.show_already_imported(result)
+            self._set_busy(False)
+            return
+        self._show_counts(result, lines)
+        self._show_warnings(result)
         self.status_label.setText(tr("Sudah diterapkan."))
         self.result_label.setText(tr("Impor selesai dari {name}: {new} perubahan baru, {rows} baris data baru, "
                                      "{values} nilai berubah, {conflicts} konflik.").format(
             name=result.source_name, new=format_number(result.new_versions), rows=format_number(result.rows_created),
             values=format_number(result.values_changed), conflicts=format_number(len(result.conflicts))))
         self._set_busy(False)
+        if result.conflicts:
+            self.review_button.show()
+            self.review_button.setDefault(True)
+            self.review_button.setFocus()
         if self.on_applied is not None:
             self.on_applied(result)
+
+    @Slot()
+    def open_review(self) -> QDialog:
+        """The conflict review (window-modal over this dialog), for the conflicts this import brought."""
+        from ui.dialogs.conflict_review import ConflictReviewDialog
+
+        on_applied = self.on_applied
+        applied = self.applied
+        dialog = ConflictReviewDialog(self.ctx, self, on_resolved=(lambda: on_applied(applied))
+                                      if on_applied is not None and applied is not None else None)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
+        self.review_dialog = dialog
+        return dialog
+
+
+def _with_lines(db: Any, result: ImportResult) -> tuple[ImportResult, list[ConflictLine]]:
+    """The import's result with its conflicts in words (client, part, field, values), read off the GUI thread."""
+    return result, describe_conflicts(db, result.conflicts)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.errors import AtensiError
 from atensi_desktop.i18n import format_number
+from atensi_desktop.security import roles
 from atensi_desktop.services.client_export import ExportResult, export_clients
 from atensi_desktop.services.clients import ClientQuery, ClientRow, archive_client, restore_client
 from ui.change_bus import ChangeBus
@@ -94,6 +95,12 @@ class KlienView(View):
             tr("Klien baru"), "newClient", tr("Daftarkan klien baru (Ctrl+N)"), self.new_client)
         self.new_button.setIcon(icon("klien"))
         self.new_button.setDefault(False)
+        self._permitted = {button: perm for button, perm in (
+            (self.duplicates_button, roles.CLIENT_MERGE), (self.import_button, roles.IMPORT_DATA),
+            (self.export_button, roles.EXPORT_DATA), (self.print_button, roles.REPORT_AGGREGATE),
+            (self.new_button, roles.CLIENT_CREATE))}
+        for button, perm in self._permitted.items():
+            button.setVisible(self.may(perm))
         self.form: ClientFormDialog | None = None
 
         self.search_edit = QLineEdit()
@@ -271,6 +278,8 @@ class KlienView(View):
 
     @Slot()
     def new_client(self) -> None:
+        if not self.may(roles.CLIENT_CREATE):
+            return
         self.open_form(None)
 
     @Slot(QModelIndex)
@@ -313,12 +322,16 @@ class KlienView(View):
 
     @Slot()
     def open_import(self) -> None:
+        if not self.may(roles.IMPORT_DATA):
+            return
         from ui.dialogs import client_import  # loaded when first used: keeps start-up lean
 
         client_import.open_client_import(self, self.ctx, self.bus)
 
     @Slot()
     def open_duplicates(self) -> None:
+        if not self.may(roles.CLIENT_MERGE):
+            return
         from ui.dialogs import duplicate_review
 
         duplicate_review.open_duplicate_review(self, self.ctx, self.bus)
@@ -462,6 +475,10 @@ class KlienView(View):
             asesmen.triggered.connect(self.open_asesmen)
             menu.addAction(asesmen)
             self._add_case_actions(menu, client)
+            consents = QAction(tr("&Persetujuan data…"), menu)
+            consents.triggered.connect(lambda: self.open_consents(client.id))
+            menu.addAction(consents)
+            menu.addAction(self._history_action(menu, client))
             archive = QAction(tr("&Arsipkan…"), menu)
             archive.setShortcut(QKeySequence(Qt.Key.Key_Delete))
             archive.triggered.connect(self.archive_selected)
@@ -470,7 +487,49 @@ class KlienView(View):
             restore = QAction(tr("&Pulihkan"), menu)
             restore.triggered.connect(self.restore_selected)
             menu.addAction(restore)
+            menu.addAction(self._history_action(menu, client))
+        if self.may(roles.PURGE_DATA):
+            menu.addSeparator()
+            purge_action = QAction(tr("Hapus data atas permintaan &hukum…"), menu)
+            purge_action.triggered.connect(lambda: self.open_purge(client))
+            menu.addAction(purge_action)
         return menu
+
+    def may(self, perm: str) -> bool:
+        """May the signed-in person do this (always, with no one signed in: security not enabled)?"""
+        return roles.can(self.ctx.db, perm)
+
+    def open_purge(self, client: ClientRow):
+        """Erase or anonymise the client on a legal request (a signed purge order that sync carries)."""
+        from ui.dialogs.purge_dialog import PurgeDialog
+
+        dialog = PurgeDialog(self.ctx, client.id, client.display_id, client.name, self)
+        dialog.finished.connect(lambda result, d=dialog: self._purge_finished(d, result))
+        dialog.open()
+        return dialog
+
+    def _purge_finished(self, dialog, result: int) -> None:
+        dialog.deleteLater()
+        if result:
+            self.notice(dialog.result_text)
+            self.bus.clients_changed.emit()
+
+    def _history_action(self, menu: QMenu, client: ClientRow) -> QAction:
+        history = QAction(tr("&Riwayat akses && perubahan…"), menu)
+        history.triggered.connect(lambda: self.open_audit(client.id))
+        return history
+
+    def open_consents(self, client_id: uuid.UUID):
+        """The client's consents to data processing (UU 27/2022): list, add with proof, withdraw."""
+        from ui.dialogs.consent_dialog import open_consents
+
+        return open_consents(self, self.ctx, client_id)
+
+    def open_audit(self, client_id: uuid.UUID):
+        """The client's audit trail: who changed, viewed, printed or exported what, and when."""
+        from ui.dialogs.audit_dialog import open_audit
+
+        return open_audit(self, self.ctx, client_id)
 
     # --- print the list ----------------------------------------------------------------------------------
 
@@ -478,6 +537,8 @@ class KlienView(View):
     def print_list(self):
         """Daftar Klien with the filters, search text and order shown now: the Laporan screen comes to the front
         with its report dialog (paper, redaction); OK builds the preview there. Returns the dialog (or None)."""
+        if not self.may(roles.REPORT_AGGREGATE):
+            return None
         query = self.filters.apply(replace(self.model.query, text=" ".join(self.search_edit.text().split())))
         window = self.window()
         if not hasattr(window, "show_view"):
@@ -491,6 +552,8 @@ class KlienView(View):
     @Slot()
     def export(self) -> None:
         """Ask where, then export the list as it is filtered and sorted now."""
+        if not self.may(roles.EXPORT_DATA):
+            return
         if self._export_task is not None:
             if self.export_dialog is not None:
                 self.export_dialog.show()

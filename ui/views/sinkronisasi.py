@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from atensi_desktop.app_context import AppContext
 from atensi_desktop.errors import AtensiError
+from atensi_desktop.security.roles import SYNC_EXPORT, SYNC_IMPORT, can
 from atensi_desktop.services.office import installation_office
 from ui.change_bus import ChangeBus
 from ui.errors import error_text, show_error
@@ -31,6 +33,7 @@ from ui.views.base import View
 from ui.widgets.common import make_card, make_label
 
 if TYPE_CHECKING:
+    from atensi_desktop.sync.exchange import MissingFileDTO
     from atensi_desktop.sync.peers import PeerDTO
     from ui.dialogs.sync_dialogs import AddPeerDialog, ExportDialog, ImportDialog
 
@@ -57,14 +60,50 @@ class SinkronisasiView(View):
         self.send_button.clicked.connect(self.open_export)
         self.receive_button = QPushButton(tr("Terima data…"))
         self.receive_button.clicked.connect(self.choose_import)
+        self.conflicts_button = QPushButton(tr("Tinjau konflik ({n})").format(n=0))
+        self.conflicts_button.setObjectName("openConflicts")
+        self.conflicts_button.setToolTip(tr("Isian yang diubah di dua tempat sekaligus dan perlu diputuskan"))
+        self.conflicts_button.clicked.connect(self.open_conflicts)
+        self.open_conflicts_count = 0
+        self.missing_files: list[MissingFileDTO] = []
+        self.history_button = QPushButton(tr("&Riwayat berkas…"))
+        self.history_button.setObjectName("openHistory")
+        self.history_button.setToolTip(tr("Berkas yang dikirim dan diterima, dan nilai yang diubah tiap berkas"))
+        self.history_button.clicked.connect(self.open_history)
+        self.case_button = QPushButton(tr("Kirim satu &kasus…"))
+        self.case_button.setObjectName("openCaseExport")
+        self.case_button.setToolTip(tr("Satu klien dengan seluruh riwayatnya, untuk rujukan atau pindahan"))
+        self.case_button.clicked.connect(self.open_case_export)
+        self.header.addWidget(self.conflicts_button)
+        self.header.addWidget(self.history_button)
         self.header.addWidget(self.receive_button)
+        self.header.addWidget(self.case_button)
         self.header.addWidget(self.send_button)
+        self.body.addWidget(self._missing_card())
         self.body.addWidget(self._own_card())
         self.body.addWidget(self._peers_card(), 1)
         self.notice_label = make_label("", "muted", wrap=True, selectable=True)
         self.notice_label.setObjectName("syncNotice")
         self.body.addWidget(self.notice_label)
         bus.office_changed.connect(self.refresh)
+
+    def _missing_card(self) -> QWidget:
+        card, layout = make_card()
+        card.setObjectName("missingFiles")
+        self.missing_title = make_label(tr("Ada berkas sinkronisasi yang terlewat"), "subtitle")
+        self.missing_label = make_label("", "error", wrap=True, selectable=True)
+        self.missing_label.setObjectName("missingFilesText")
+        self.missing_hint = make_label(tr("Data dari kantor itu mungkin belum lengkap di sini. Minta kantor itu "
+                                          "mengirim ulang berkas yang terlewat, atau mengirim data lengkap "
+                                          "(Kirim data… dengan pilihan \"Kirim semua data\"), lalu terima "
+                                          "berkasnya di sini. Peringatan ini hilang sendiri setelah datanya "
+                                          "lengkap."), "muted", wrap=True)
+        layout.addWidget(self.missing_title)
+        layout.addWidget(self.missing_label)
+        layout.addWidget(self.missing_hint)
+        self.missing_card = card
+        card.hide()
+        return card
 
     def _own_card(self) -> QWidget:
         card, layout = make_card()
@@ -165,7 +204,32 @@ class SinkronisasiView(View):
                 self.table.setItem(row, column, item)
         self.table.setVisible(bool(self.peers))
         self.empty_label.setVisible(not self.peers)
+        self.refresh_conflicts()
+        self.refresh_missing()
         self._update_buttons()
+
+    def refresh_missing(self) -> None:
+        """The warning about earlier files from a peer that were never imported (changes known missing)."""
+        from atensi_desktop.sync.exchange import missing_files
+        try:
+            missing = missing_files(self.ctx.db)
+        except AtensiError as exc:
+            self.notice(error_text(exc))
+            missing = []
+        self.missing_files = missing
+        self.missing_label.setText("\n".join(item.text for item in missing))
+        self.missing_card.setVisible(bool(missing))
+
+    def refresh_conflicts(self) -> None:
+        """The count on "Tinjau konflik (N)"."""
+        from atensi_desktop.sync.conflicts import count_open_conflicts
+        try:
+            self.open_conflicts_count = count_open_conflicts(self.ctx.db)
+        except AtensiError as exc:
+            self.notice(error_text(exc))
+            self.open_conflicts_count = 0
+        self.conflicts_button.setText(tr("Tinjau konflik ({n})").format(n=self.open_conflicts_count))
+        self.conflicts_button.setEnabled(self.open_conflicts_count > 0)
 
     def selected_peer(self) -> PeerDTO | None:
         rows = self.table.selectionModel().selectedRows()
@@ -179,10 +243,15 @@ class SinkronisasiView(View):
         self.add_button.setEnabled(has_office)
         self.send_button.setEnabled(has_office and any(p.active for p in self.peers))
         self.receive_button.setEnabled(has_office)
+        self.case_button.setEnabled(has_office and self._may(SYNC_EXPORT))
+        self.history_button.setEnabled(self._may(SYNC_IMPORT) or self._may(SYNC_EXPORT))
         self.revoke_button.setEnabled(peer is not None and peer.active)
 
     def notice(self, text: str) -> None:
         self.notice_label.setText(text)
+
+    def _may(self, perm: str) -> bool:
+        return can(self.ctx.db, perm)
 
     # --- own card ----------------------------------------------------------------------------------------
 
@@ -276,7 +345,36 @@ class SinkronisasiView(View):
         if path:
             self.open_import(Path(path))
 
+    @Slot()
+    def open_conflicts(self) -> QDialog:
+        from ui.dialogs.conflict_review import ConflictReviewDialog
+        dialog = ConflictReviewDialog(self.ctx, self, on_resolved=self._conflict_resolved)
+        dialog.finished.connect(lambda _code: self.refresh_conflicts())
+        dialog.show()
+        return dialog
+
+    def _conflict_resolved(self) -> None:
+        self.refresh_conflicts()
+        self.bus.clients_changed.emit()
+        self.bus.cases_changed.emit()
+
+    @Slot()
+    def open_history(self) -> QDialog:
+        from ui.dialogs.sync_history import SyncHistoryDialog
+        dialog = SyncHistoryDialog(self.ctx, self)
+        dialog.show()
+        return dialog
+
+    @Slot()
+    def open_case_export(self) -> QDialog:
+        from ui.dialogs.case_export import CaseExportDialog
+        dialog = CaseExportDialog(self.ctx, self)
+        dialog.show()
+        return dialog
+
     def _imported(self, _result) -> None:
+        self.refresh_conflicts()
+        self.refresh_missing()
         for signal in (self.bus.clients_changed, self.bus.cases_changed, self.bus.services_changed,
                        self.bus.tasks_changed):
             signal.emit()
