@@ -94,3 +94,35 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def create_private_file(target: Path, content: bytes) -> bool:
+    """Write `content` to `target` with mode 0600 unless the file exists; atomic, and of two processes the first
+    writer wins. Returns True when this call made the file (False: it existed, keep it). For key files."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    created = False
+    try:
+        if os.name == "posix":
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, target)  # fails if the file exists (another process made it first): keep that one
+            created = True
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not target.exists():
+                os.replace(tmp, target)
+                created = True
+        if os.name == "posix":
+            dir_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return created

@@ -30,7 +30,6 @@ import json
 import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,21 +101,12 @@ def create_key_file(path: str | os.PathLike[str]) -> bytes:
     key = new_key()
     content = ("# Kunci database ATENSI Desktop. Simpan salinannya di tempat aman (bukan di laptop ini).\n"
                "# Tanpa file ini database terenkripsi tidak bisa dibuka.\n" + key.hex() + "\n").encode("ascii")
+    from atensi_desktop.paths import create_private_file
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            if os.name == "posix":
-                os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.link(tmp, target)  # refuses to replace an existing key file
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-    except FileExistsError:
-        return read_key_file(target)
+        if not create_private_file(target, content):  # never over an existing key file: use that one
+            return read_key_file(target)
     except OSError as exc:
         raise StorageError(
             _("File kunci database tidak bisa dibuat: {path}.").format(path=target),

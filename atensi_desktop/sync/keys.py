@@ -32,7 +32,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from atensi_desktop.db.engine import Database, read_meta, write_meta
 from atensi_desktop.errors import StorageError, UserError
 from atensi_desktop.i18n import _
-from atensi_desktop.paths import AppPaths
+from atensi_desktop.paths import AppPaths, create_private_file
 from atensi_desktop.security import guard
 from atensi_desktop.security.roles import SYNC_PEERS
 
@@ -157,29 +156,7 @@ def _ensure_private_dir(folder: Path) -> None:
 
 def _create_private_file(target: Path, content: bytes) -> None:
     """Write `content` to `target` (mode 0600) unless it exists; atomic; the first writer wins."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        if os.name == "posix":
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, target)  # fails if another process made the key first: keep theirs
-        except FileExistsError:
-            pass
-        except OSError:  # a file system without hard links
-            if not target.exists():
-                os.replace(tmp, target)
-        if os.name == "posix":
-            dir_fd = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    create_private_file(target, content)
 
 
 def _read_private_file(path: Path) -> bytes:
