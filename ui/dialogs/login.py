@@ -155,6 +155,15 @@ class SecurityForm(QDialog):
         height = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
         self.resize(self.width(), max(height, layout.totalMinimumSize().height()))
 
+    def typed_twice(self, first: QLineEdit, repeat: QLineEdit) -> str | None:
+        """The new password when both fields hold the same text; else None, with the repeat field cleared and
+        the problem shown under it."""
+        if first.text() != repeat.text():
+            repeat.clear()
+            self.show_problem(tr("Kedua kata sandi tidak sama. Ketik ulang."), field="repeat")
+            return None
+        return first.text()
+
     def run_busy(self, action: Callable[[], object]) -> object:
         """Run a short engine call (an argon2id check takes a noticeable moment) with the wait cursor."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -414,10 +423,8 @@ class FirstAdminDialog(SecurityForm):
 
     @Slot()
     def submit(self) -> None:
-        password = self.password_edit.text()
-        if password != self.repeat_edit.text():
-            self.repeat_edit.clear()
-            self.show_problem(tr("Kedua kata sandi tidak sama. Ketik ulang."), field="repeat")
+        password = self.typed_twice(self.password_edit, self.repeat_edit)
+        if password is None:
             return
         try:
             actor = self.run_busy(lambda: create_first_admin(
@@ -487,10 +494,8 @@ class ChangePasswordDialog(SecurityForm):
 
     @Slot()
     def submit(self) -> None:
-        new = self.new_edit.text()
-        if new != self.repeat_edit.text():
-            self.repeat_edit.clear()
-            self.show_problem(tr("Kedua kata sandi tidak sama. Ketik ulang."), field="repeat")
+        new = self.typed_twice(self.new_edit, self.repeat_edit)
+        if new is None:
             return
         old = self._old if self._old is not None else self.old_edit.text()
         try:

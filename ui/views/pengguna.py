@@ -429,10 +429,8 @@ class UserFormDialog(SecurityForm):
 
     @Slot()
     def submit(self) -> None:
-        password = self.password_edit.text()
-        if password != self.repeat_edit.text():
-            self.repeat_edit.clear()
-            self.show_problem(tr("Kedua kata sandi tidak sama. Ketik ulang."), field="repeat")
+        password = self.typed_twice(self.password_edit, self.repeat_edit)
+        if password is None:
             return
         try:
             user = self.run_busy(lambda: add_user(
@@ -543,10 +541,8 @@ class ResetPasswordDialog(SecurityForm):
 
     @Slot()
     def submit(self) -> None:
-        password = self.password_edit.text()
-        if password != self.repeat_edit.text():
-            self.repeat_edit.clear()
-            self.show_problem(tr("Kedua kata sandi tidak sama. Ketik ulang."), field="repeat")
+        password = self.typed_twice(self.password_edit, self.repeat_edit)
+        if password is None:
             return
         try:
             self.run_busy(lambda: reset_password(self.db, self.user.username, password))
