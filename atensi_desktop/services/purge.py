@@ -38,9 +38,9 @@ from atensi_desktop.blobstore import BlobStore
 from atensi_desktop.db.base import Base, utcnow, versioned_columns
 from atensi_desktop.db.engine import Database
 from atensi_desktop.db.models import (
+    BLOB_COLUMNS,
     SYNCED_BY_TABLE,
     Client,
-    ClientDocument,
     PurgedRegister,
     PurgeOrder,
     Version,
@@ -334,19 +334,20 @@ def _erase(conn: Connection, erase: dict[str, set[uuid.UUID]]) -> tuple[int, int
         ids = sorted(erase[tbl], key=lambda u: u.bytes)
         for start in range(0, len(ids), _IN_CHUNK):
             chunk = ids[start:start + _IN_CHUNK]
-            if tbl == ClientDocument.__tablename__:
-                shas.update(s for s in conn.execute(select(table.c.sha256).where(table.c.id.in_(chunk))).scalars()
-                            if s)
-                for (val,) in conn.execute(select(Version.val).where(Version.rid.in_(chunk), Version.col == "sha256")):
+            if tbl in BLOB_COLUMNS:
+                col = BLOB_COLUMNS[tbl]
+                shas.update(s for s in conn.execute(select(table.c[col]).where(table.c.id.in_(chunk))).scalars() if s)
+                for (val,) in conn.execute(select(Version.val).where(Version.rid.in_(chunk), Version.col == col)):
                     with _suppress():
                         if val and isinstance(json.loads(val), str):
                             shas.add(json.loads(val))
             rows += conn.execute(delete(table).where(table.c.id.in_(chunk))).rowcount or 0
             versions += conn.execute(delete(Version).where(Version.rid.in_(chunk))).rowcount or 0
             conn.execute(delete(SyncImportChange).where(SyncImportChange.rid.in_(chunk)))
-    if shas:
-        doc = ClientDocument.__table__
-        shas -= set(conn.execute(select(doc.c.sha256).where(doc.c.sha256.in_(shas))).scalars())
+    for tbl, col in BLOB_COLUMNS.items():  # a file another row still names stays
+        if shas:
+            table = SYNCED_BY_TABLE[tbl].__table__  # type: ignore[attr-defined]
+            shas -= set(conn.execute(select(table.c[col]).where(table.c[col].in_(shas))).scalars())
     return rows, versions, shas
 
 

@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection
 from atensi_desktop.blobstore import BlobStore
 from atensi_desktop.db.base import GUID, versioned_columns
 from atensi_desktop.db.engine import Database
-from atensi_desktop.db.models import SYNCED_BY_TABLE
+from atensi_desktop.db.models import BLOB_COLUMNS, SYNCED_BY_TABLE
 from atensi_desktop.db.models.case import ClientCase
 from atensi_desktop.db.models.client import Client
 from atensi_desktop.db.models.report import ReportIssued
@@ -57,7 +57,7 @@ from atensi_desktop.security import guard
 from atensi_desktop.security.roles import SYNC_EXPORT
 from atensi_desktop.sync.bundle import write_bundle
 from atensi_desktop.sync.canonical import client_scope
-from atensi_desktop.sync.exchange import record_export, resolve_peer
+from atensi_desktop.sync.exchange import add_blob, record_export, resolve_peer
 from atensi_desktop.sync.keys import office_keys
 from atensi_desktop.sync.peers import PeerDTO
 from atensi_desktop.sync.reference import case_parts
@@ -70,7 +70,6 @@ MIN_PASSPHRASE = 12
 _IN_CHUNK = 500
 # Directory tables a case's rows may name without a foreign key (worker ids, office ids, a distribution).
 _DIRECTORY = ("worker", "office", "distribution")
-_BLOB_COLUMNS = {"client_document": "sha256", "service_attachment": "sha256"}
 
 
 @dataclass(frozen=True)
@@ -256,18 +255,8 @@ def export_case(db: Database, paths: AppPaths, ref: str, out_path: str | os.Path
         blobs: dict[str, Path] = {}
         missing: set[str] = set()
         for v in versions:
-            if _BLOB_COLUMNS.get(v[2]) == v[4] and v[6]:
-                sha = json.loads(v[6])
-                if not isinstance(sha, str) or sha in blobs:
-                    continue
-                try:
-                    path = store.path_for(sha)
-                except ValueError:
-                    continue
-                if path.is_file():
-                    blobs[sha] = path
-                else:
-                    missing.add(sha)
+            if BLOB_COLUMNS.get(v[2]) == v[4]:
+                add_blob(store, v[6], blobs, missing)
         reference = case_parts(conn, _wilayah_codes(versions))
         manifest = {
             "source_office": str(keys.office_id),

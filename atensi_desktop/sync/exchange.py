@@ -85,8 +85,7 @@ from sqlalchemy.engine import Connection
 from atensi_desktop.blobstore import BlobStore
 from atensi_desktop.db.base import GUID, Base, utcnow, versioned_columns
 from atensi_desktop.db.engine import Database, read_meta
-from atensi_desktop.db.models import SYNCED_BY_TABLE
-from atensi_desktop.db.models.document import ClientDocument
+from atensi_desktop.db.models import BLOB_COLUMNS, SYNCED_BY_TABLE
 from atensi_desktop.db.models.office import Office
 from atensi_desktop.db.models.peer import PEER_ACTIVE, SyncPeer
 from atensi_desktop.db.models.sync_log import SyncExportLog, SyncImportChange, SyncImportLog
@@ -118,7 +117,25 @@ SITE_OFFICES = "sync_site_offices"  # meta: {site uuid: office id}, learned from
 _IN_CHUNK = 500
 _BATCH = 5000
 _SKEW_MS = 24 * 3600 * 1000
-_DOC_TABLE = ClientDocument.__tablename__
+
+
+def add_blob(store: BlobStore, value: str | None, blobs: dict[str, Path], missing: set[str]) -> None:
+    """Note the file a blob register's JSON value names: in `blobs` when this installation has it, else in
+    `missing` (listed in the manifest as `blobs_referenced_missing`)."""
+    try:
+        sha = json.loads(value) if value else None
+    except ValueError:
+        return
+    if not isinstance(sha, str) or sha in blobs:
+        return
+    try:
+        path = store.path_for(sha)
+    except ValueError:
+        return
+    if path.is_file():
+        blobs[sha] = path
+    else:
+        missing.add(sha)
 _VALUE_TYPES = frozenset({str, type(None)})
 
 
@@ -306,22 +323,14 @@ def export_bundle(db: Database, paths: AppPaths, to_offices: Iterable[str | uuid
         ranges = [(s, since.get(s, 0), high) for s, high in sorted(vv.items()) if high > since.get(s, 0)]
         total = 0
         blobs: dict[str, Path] = {}
-        missing: list[str] = []
+        missing: set[str] = set()
         for site, low, high in ranges:
             total += _count(conn, site, low, high)
-            for (val,) in conn.execute(select(Version.val).where(
+            for tbl, col, val in conn.execute(select(Version.tbl, Version.col, Version.val).where(
                     Version.site == site, Version.seq > low, Version.seq <= high,
-                    Version.tbl == _DOC_TABLE, Version.col == "sha256")):
-                sha = json.loads(val) if val else None
-                if isinstance(sha, str) and sha not in blobs:
-                    try:
-                        path = store.path_for(sha)
-                    except ValueError:
-                        continue
-                    if path.is_file():
-                        blobs[sha] = path
-                    else:
-                        missing.append(sha)
+                    Version.tbl.in_(BLOB_COLUMNS), Version.col == "sha256")):
+                if BLOB_COLUMNS.get(tbl) == col:
+                    add_blob(store, val, blobs, missing)
         manifest = {
             "source_office": str(keys.office_id),
             "source_site": sites.to_uuid[state.site],

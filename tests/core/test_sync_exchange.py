@@ -239,3 +239,16 @@ def test_a_sender_clock_far_in_the_future_is_refused(world, tmp_path: Path) -> N
     with pytest.raises(UserError, match="Tanggal komputer pengirim"):
         import_bundle(b.db, b.paths, bundle)
     assert b.dump() == before
+
+
+def test_a_service_receipt_travels_with_a_normal_export(world, tmp_path: Path) -> None:
+    from atensi_desktop.services import service_log as log
+
+    a, b, _ = world
+    cid = _client(a, "Siti Aminah")
+    entry = log.add_entry(a.db, {"client_id": cid, "service_kind": "spm", "service_code": "permakanan",
+                                 "date_from": dt.date.today()})
+    receipt = log.add_attachment(a.db, a.paths.blobs, entry.id, PDF.replace(b"test", b"kuitansi"), "kuitansi")
+    res = import_bundle(b.db, b.paths, _send(a, b, tmp_path, "a1"))
+    assert res.blobs_stored == 1
+    assert log.attachment_bytes(b.db, b.paths.blobs, receipt.id) == PDF.replace(b"test", b"kuitansi")

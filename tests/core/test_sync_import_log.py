@@ -198,7 +198,7 @@ def test_a_skipped_file_is_named_and_the_vector_waits_until_it_arrives(pair, tmp
     assert len(res.warnings) == 1
     warning = res.warnings[0]
     assert warning.startswith(f"Ada berkas sebelumnya dari {a.name} yang belum diimpor (perubahan ke-")
-    assert f"ke-{after_one + 1} s.d." in warning and "--lengkap" in warning
+    assert f"ke-{after_one + 1} s.d." in warning and "mengirim semua data" in warning
     [gap] = missing_files(b.db)
     assert (gap.site, gap.office_id, gap.office_name, gap.first) == (a.site(), str(a.office_id), a.name, after_one + 1)
     assert gap.last < top and gap.text == warning

@@ -27,11 +27,14 @@ SYNCED_MODELS = (Office, Worker, User, Household, Client, ClientCase, DuplicateD
                  CaseStageChange, Distribution, ServiceEntry, ServiceAttachment,
                  Referral, ReferralEvent, CaseNote, CaseTask, ReportIssued, ClientConsent, PurgeOrder)
 SYNCED_BY_TABLE = {m.__tablename__: m for m in SYNCED_MODELS}
+# registers that name a file in the blob store by its SHA-256 (the file travels with sync bundles)
+BLOB_COLUMNS = {ClientDocument.__tablename__: "sha256", ServiceAttachment.__tablename__: "sha256"}
 
 __all__ = [
     "Assessment",
     "AssessmentSection",
     "AuditEvent",
+    "BLOB_COLUMNS",
     "CaseNote",
     "CaseStageChange",
     "CaseTask",
