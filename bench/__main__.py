@@ -1,5 +1,5 @@
-"""`python -m bench NAME [options]`: startup, init, registry, import, duplicates, asesmen, services, reports
-(later: sync)."""
+"""`python -m bench NAME [options]`: startup, init, registry, import, duplicates, asesmen, services, reports,
+sync, soak."""
 
 from __future__ import annotations
 
@@ -41,6 +41,17 @@ def main() -> int:
     p_rep.add_argument("--repeats", type=int, default=5)
     p_rep.add_argument("--spm-size", type=int, default=1_000_000, help="clients in the cached demo database")
     p_rep.add_argument("--no-spm", action="store_true")
+    p_sync = sub.add_parser("sync", help="sync on init --demo N data: full export/import, re-import, an office-day "
+                            "delta, one-case bundle sizes")
+    p_sync.add_argument("--clients", type=int, default=100_000, help="clients in the cached demo database")
+    p_sync.add_argument("--seed", type=int, default=1)
+    p_sync.add_argument("--actions", type=int, default=300, help="user actions in the simulated office day")
+    p_soak = sub.add_parser("soak", help="the sync convergence property test with many examples (long; nice)")
+    p_soak.add_argument("--examples", type=int, default=3000)
+    p_soak.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: random, printed)")
+    p_soak.add_argument("--every", type=int, default=50, help="print progress every N examples")
+    p_soak.add_argument("--steps", type=int, default=None, help="most random steps per example (default 30)")
+    p_soak.add_argument("--no-shrink", action="store_true", help="on a failure, report it without shrinking")
     args = parser.parse_args()
     if args.name == "startup":
         from bench.startup import run
@@ -85,6 +96,14 @@ def main() -> int:
         from bench.reports import run as run_reports
 
         run_reports(args.services, args.repeats, None if args.no_spm else args.spm_size)
+    elif args.name == "sync":
+        from bench.sync import run as run_sync
+
+        run_sync(args.clients, seed=args.seed, actions=args.actions)
+    elif args.name == "soak":
+        from bench.soak import run as run_soak
+
+        run_soak(args.examples, seed=args.seed, every=args.every, shrink=not args.no_shrink, steps=args.steps)
     return 0
 
 
