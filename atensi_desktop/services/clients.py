@@ -659,10 +659,10 @@ class SearchIndexPause:
 
     _TRIGGER = "client_fts_ai"
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session | Connection) -> None:
         self.session = session
         self.trigger_sql: str | None = None
-        conn = session.connection()
+        conn = self._conn()
         if conn.dialect.name != "sqlite" or not conn.connection.dbapi_connection.in_transaction:
             return
         self.trigger_sql = conn.exec_driver_sql(
@@ -672,10 +672,14 @@ class SearchIndexPause:
         self.after_rowid = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM client").scalar()
         conn.exec_driver_sql(f"DROP TRIGGER {self._TRIGGER}")
 
+    def _conn(self) -> Connection:
+        """The connection of the caller's transaction (a Session's, or a Core connection given directly)."""
+        return self.session if isinstance(self.session, Connection) else self.session.connection()
+
     def resume(self) -> None:
         if self.trigger_sql is None:
             return
-        conn = self.session.connection()
+        conn = self._conn()
         # the same rows the trigger would have written (client_fts_ai in migration 0004)
         conn.exec_driver_sql(
             "INSERT INTO client_fts(rowid, name, alias) "

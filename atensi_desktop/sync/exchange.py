@@ -86,6 +86,7 @@ from atensi_desktop.blobstore import BlobStore
 from atensi_desktop.db.base import GUID, Base, utcnow, versioned_columns
 from atensi_desktop.db.engine import Database, read_meta
 from atensi_desktop.db.models import BLOB_COLUMNS, SYNCED_BY_TABLE
+from atensi_desktop.db.models.client import Client
 from atensi_desktop.db.models.office import Office
 from atensi_desktop.db.models.peer import PEER_ACTIVE, SyncPeer
 from atensi_desktop.db.models.sync_log import SyncExportLog, SyncImportChange, SyncImportLog
@@ -96,6 +97,7 @@ from atensi_desktop.paths import AppPaths
 from atensi_desktop.security import guard
 from atensi_desktop.security.roles import SYNC_EXPORT, SYNC_IMPORT
 from atensi_desktop.services import audit, purge
+from atensi_desktop.services.clients import SearchIndexPause
 from atensi_desktop.sync import hlc as hlc_mod
 from atensi_desktop.sync.bundle import copy_blob, read_bundle, write_bundle
 from atensi_desktop.sync.conflicts import record_conflicts
@@ -116,6 +118,7 @@ GAPS = "sync_missing_ranges"  # meta: {site uuid: [[first seq, last seq, office 
 SITE_OFFICES = "sync_site_offices"  # meta: {site uuid: office id}, learned from the manifests imported
 _IN_CHUNK = 500
 _BATCH = 5000
+_BULK_CLIENTS = 1000
 _SKEW_MS = 24 * 3600 * 1000
 
 
@@ -1089,7 +1092,12 @@ def import_bundle(db: Database, paths: AppPaths, path: str | os.PathLike[str], *
                         changes.clear()
 
                 retry = [(t, uuid.UUID(r)) for t, r in json.loads(_meta(conn, WAITING) or "[]")]
+                # many new clients (a first full import): the name search index is filled once at the end
+                pause = (SearchIndexPause(conn) if len(got.touched.get(Client.__tablename__, ())) > _BULK_CLIENTS
+                         else None)
                 created, changed, waiting, conflicts = _apply(conn, raw, sites, got.touched, retry, log)
+                if pause is not None:
+                    pause.resume()
                 raw.many(_CHANGE_INSERT, changes)
                 purged = purge.execute_orders(conn, purge_signers)  # orders held or just arrived
                 record_conflicts(conn, conflicts, bundle_id=manifest.get("bundle_id"))

@@ -252,3 +252,26 @@ def test_a_service_receipt_travels_with_a_normal_export(world, tmp_path: Path) -
     res = import_bundle(b.db, b.paths, _send(a, b, tmp_path, "a1"))
     assert res.blobs_stored == 1
     assert log.attachment_bytes(b.db, b.paths.blobs, receipt.id) == PDF.replace(b"test", b"kuitansi")
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_imported_clients_are_found_by_name_search(world, tmp_path: Path, monkeypatch, bulk: bool) -> None:
+    """A big first import fills the name search index once at the end (services.clients.SearchIndexPause);
+    either way every imported client is found by name, and an edit after the import is too."""
+    from atensi_desktop.services.clients import ClientQuery, client_page
+    from atensi_desktop.sync import exchange
+
+    a, b, _ = world
+    monkeypatch.setattr(exchange, "_BULK_CLIENTS", 0 if bulk else 10**9)
+    _client(a, "Siti Noer Djannah")
+    _client(a, "Moch. Ali Rahman")
+    import_bundle(b.db, b.paths, _send(a, b, tmp_path, "a1"))
+
+    def names(text: str) -> list[str]:
+        return [r.name for r in client_page(b.db, ClientQuery(text=text), 0, 10)]
+
+    assert names("nur jannah") == ["Siti Noer Djannah"]
+    assert names("muhammad ali") == ["Moch. Ali Rahman"]
+    [row] = client_page(b.db, ClientQuery(text="ali rahman"), 0, 10)
+    svc.update_client(b.db, row.id, {"name": "Moch. Ali Rahmat"})
+    assert names("rahmat") == ["Moch. Ali Rahmat"]
