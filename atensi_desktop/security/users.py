@@ -110,8 +110,10 @@ def _check_assigned_role(role: str, worker_id: uuid.UUID | None) -> None:
 
 def add_user(db: Database, *, username: str, name: str, role: str, password: str,
              office_id: uuid.UUID | None = None, worker_id: uuid.UUID | None = None,
-             grants: Iterable[str] = ()) -> UserDTO:
-    """Add a user with a password on this installation (office: this installation's office by default)."""
+             grants: Iterable[str] = (), must_change: bool = False) -> UserDTO:
+    """Add a user with a password on this installation (office: this installation's office by default).
+    `must_change`: the password is a first one the administrator chose; the user replaces it at the first
+    sign-in (as after `auth.reset_password`)."""
     require(db, USER_MANAGE)
     key = check_username(username)
     name = " ".join((name or "").split())
@@ -131,8 +133,8 @@ def add_user(db: Database, *, username: str, name: str, role: str, password: str
                     grants=sorted(granted) or None, active=True)
         s.add(user)
         s.flush()
-        cred = UserCredential(user_id=user.id, password_hash=password_hash, failed_count=0, must_change=False,
-                              changed_at=utcnow())
+        cred = UserCredential(user_id=user.id, password_hash=password_hash, failed_count=0,
+                              must_change=must_change, changed_at=utcnow())
         s.add(cred)
         return _to_dto(user, cred)
 

@@ -436,9 +436,7 @@ class UserFormDialog(SecurityForm):
             user = self.run_busy(lambda: add_user(
                 self.db, username=self.username_edit.text(), name=self.name_edit.text(),
                 role=self.role_combo.currentData(), password=password, worker_id=_worker_id(self.worker_combo),
-                grants=self.grants()))
-            # the first password is the administrator's: the user replaces it at the first sign-in
-            self.run_busy(lambda: reset_password(self.db, user.username, password))
+                grants=self.grants(), must_change=True))  # the administrator's first password: replaced at sign-in
         except UserError as exc:
             if exc.field == "password":
                 self.password_edit.clear()
