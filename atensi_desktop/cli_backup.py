@@ -88,11 +88,9 @@ def _size(n: int) -> str:
 
 def _passphrase(args: argparse.Namespace, *, confirm: bool, what: str = "Frasa sandi kunci pemulihan") -> str:
     if args.passphrase_file:
-        try:
-            return Path(args.passphrase_file).read_text(encoding="utf-8").splitlines()[0].strip()
-        except (OSError, IndexError, UnicodeDecodeError):
-            raise UserError(f"Frasa sandi tidak bisa dibaca dari {args.passphrase_file}.",
-                            hint="Tulis frasa sandi di baris pertama file itu.") from None
+        from atensi_desktop.cli_sync import read_passphrase_file
+
+        return read_passphrase_file(args.passphrase_file)
     if not sys.stdin.isatty():
         raise UserError(f"{what} diperlukan.", hint="Tambahkan --passphrase-file FILE.")
     import getpass
